@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+// kmodmgr: a kernel-module lifecycle manager. Target layout and import rules: ../shared/DESIGN.md §2.
+import PackageDescription
+
+/// A library target whose folder also holds the README saying what belongs there.
+func library(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .target(name: name, dependencies: dependencies, exclude: ["README.md"])
+}
+
+/// A system library found through pkg-config, with the Debian package that provides it.
+func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
+    .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "kmodmgr",
+    products: [
+        .executable(name: "kmodmgr", targets: ["kmodmgr"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+    ],
+    targets: [
+        .executableTarget(name: "kmodmgr", dependencies: ["KmodmgrCLI"]),
+        library(
+            "KmodmgrCLI",
+            [
+                "Lifecycle", "SystemSupport", "Codecs", "ModuleELF",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        library("Lifecycle", ["SystemSupport", "Codecs", "ModuleELF", "KmodBridge"]),
+        library("SystemSupport", [.product(name: "SystemPackage", package: "swift-system")]),
+        library("Codecs", ["SystemSupport", "CZlib", "CLZMA", "CZstd"]),
+        library("ModuleELF", ["SystemSupport", "CLibELF", .product(name: "SwiftASN1", package: "swift-asn1")]),
+        library("KmodBridge", ["SystemSupport", "CKmod"]),
+
+        systemLibrary("CKmod", pkgConfig: "libkmod", apt: "libkmod-dev"),
+        systemLibrary("CLibELF", pkgConfig: "libelf", apt: "libelf-dev"),
+        systemLibrary("CLZMA", pkgConfig: "liblzma", apt: "liblzma-dev"),
+        systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
+        systemLibrary("CZstd", pkgConfig: "libzstd", apt: "libzstd-dev"),
+
+        .target(name: "TestSupport", dependencies: ["SystemSupport"], path: "Tests/TestSupport"),
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "TestSupport"]),
+        .testTarget(name: "ModuleELFTests", dependencies: ["ModuleELF", "Codecs", "KmodBridge", "TestSupport"]),
+        .testTarget(name: "KmodmgrCLITests", dependencies: ["kmodmgr", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,56 @@
+import SystemPackage
+import SystemSupport
+
+/// Compression and decompression of whole buffers and files, in-process, with the settings the kernel's own
+/// `modules_install` uses (so the in-kernel decompressor and libkmod accept the result).
+public enum Codec {
+    /// The largest module kmodmgr decompresses into memory. Real modules are under 100 MiB; this stops a
+    /// decompression bomb long before it exhausts memory.
+    public static let decompressedSizeLimit = 1 << 30
+
+    /// Input slice fed to a stream per call; keeps each C call within its 32-bit length fields.
+    static let inputChunkSize = 1 << 20
+
+    /// Decompresses all of `bytes`, which are in `format` (`.none` returns them unchanged).
+    public static func decompress(_ bytes: [UInt8], from format: CompressionFormat) throws(CodecError) -> [UInt8] {
+        if format == .none { return bytes }
+        var output = [UInt8]()
+        output.reserveCapacity(bytes.count * 4)
+        do {
+            try bytes.withUnsafeBytes { input in
+                try runStream(format, .decompress, source: .memory(input)) { chunk in
+                    guard output.count + chunk.count <= decompressedSizeLimit else {
+                        throw CodecError.outputTooLarge(format, limit: decompressedSizeLimit)
+                    }
+                    output.append(contentsOf: chunk)
+                }
+            }
+        } catch let error as CodecError { throw error } catch { fatalError("in-memory sink cannot fail: \(error)") }
+        return output
+    }
+
+    /// Compresses all of `bytes` into `format` (`.none` returns them unchanged).
+    public static func compress(_ bytes: [UInt8], to format: CompressionFormat) throws(CodecError) -> [UInt8] {
+        if format == .none { return bytes }
+        var output = [UInt8]()
+        do {
+            try bytes.withUnsafeBytes { input in
+                try runStream(format, .compress(contentSize: bytes.count), source: .memory(input)) {
+                    output.append(contentsOf: $0)
+                }
+            }
+        } catch let error as CodecError { throw error } catch { fatalError("in-memory sink cannot fail: \(error)") }
+        return output
+    }
+
+    /// Reads the module file at `path` and returns its plain ELF bytes and the format it was stored in, which is
+    /// sniffed from the content (as libkmod does), not trusted from the file name.
+    public static func readModule(at path: FilePath) throws(CodecFileError) -> (bytes: [UInt8], format: CompressionFormat) {
+        let raw: [UInt8]
+        do { raw = try FileContents.read(path) } catch { throw CodecFileError(path: path, reason: .system(error)) }
+        let format = CompressionFormat.sniff(raw.prefix(8))
+        do { return (try decompress(raw, from: format), format) } catch {
+            throw CodecFileError(path: path, reason: .codec(error))
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import CLZMA
+
+// xz through liblzma. The encoder uses exactly the settings of the kernel's `modules_install`
+// (`xz --check=crc32 --lzma2=dict=1MiB`): preset 6 with a 1 MiB dictionary, a CRC32 check, one stream.
+// The in-kernel decompressor accepts no other check and no larger dictionary.
+
+/// liblzma's filter id for LZMA2 (`LZMA_FILTER_LZMA2`, a macro Swift cannot import).
+private let lzmaFilterLZMA2: lzma_vli = 0x21
+/// The end of a filter chain (`LZMA_VLI_UNKNOWN`).
+private let lzmaVLIUnknown: lzma_vli = .max
+/// The most memory a decoder may use: enough for any dictionary `xz -9e` makes, far below a runaway.
+/// Decoder flag: read concatenated streams (`LZMA_CONCATENATED`).
+private let lzmaConcatenated: UInt32 = 0x08
+/// The most memory a decoder may use: enough for any dictionary `xz -9e` makes, far below a runaway.
+let xzDecoderMemoryLimit: UInt64 = 256 << 20
+
+/// The liblzma return code `rc` as a codec error.
+private func lzmaError(_ rc: lzma_ret) -> CodecError {
+    switch rc {
+    case LZMA_FORMAT_ERROR: .corrupt(.xz, detail: "not an xz stream")
+    case LZMA_DATA_ERROR: .corrupt(.xz, detail: "compressed data is corrupt")
+    case LZMA_BUF_ERROR: .truncated(.xz)
+    case LZMA_OPTIONS_ERROR: .unsupported(.xz, detail: "unsupported stream options")
+    case LZMA_UNSUPPORTED_CHECK: .unsupported(.xz, detail: "unsupported integrity check")
+    case LZMA_MEMLIMIT_ERROR: .unsupported(.xz, detail: "needs more than \(xzDecoderMemoryLimit >> 20) MiB to decode")
+    case LZMA_MEM_ERROR: .library(.xz, detail: "out of memory")
+    default: .library(.xz, detail: "liblzma code \(rc.rawValue)")
+    }
+}
+
+/// An xz stream (encoder or decoder) over one `lzma_stream`.
+struct XZStream: ~Copyable, StreamTransform {
+    let format = CompressionFormat.xz
+    private let stream = UnsafeMutablePointer<lzma_stream>.allocate(capacity: 1)
+    private let output = OutputBuffer()
+
+    /// An encoder: `lzma_lzma_preset(6)`, `dict_size = 1 MiB`, `lzma_stream_encoder(…, LZMA_CHECK_CRC32)`.
+    static func encoder() throws(CodecError) -> XZStream {
+        let xz = XZStream()
+        var options = lzma_options_lzma()
+        guard lzma_lzma_preset(&options, 6) == 0 else { throw CodecError.library(.xz, detail: "preset 6 unavailable") }
+        options.dict_size = 1 << 20
+        let rc = withUnsafeMutablePointer(to: &options) { optionsPointer in
+            var filters = [
+                lzma_filter(id: lzmaFilterLZMA2, options: UnsafeMutableRawPointer(optionsPointer)),
+                lzma_filter(id: lzmaVLIUnknown, options: nil),
+            ]
+            return lzma_stream_encoder(xz.stream, &filters, LZMA_CHECK_CRC32)
+        }
+        guard rc == LZMA_OK else { throw lzmaError(rc) }
+        return xz
+    }
+
+    /// A decoder: `lzma_stream_decoder` with a memory limit, reading concatenated streams as `xz -d` and libkmod do.
+    static func decoder() throws(CodecError) -> XZStream {
+        let xz = XZStream()
+        let rc = lzma_stream_decoder(xz.stream, xzDecoderMemoryLimit, lzmaConcatenated)
+        guard rc == LZMA_OK else { throw lzmaError(rc) }
+        return xz
+    }
+
+    private init() {
+        stream.initialize(to: lzma_stream())  // all zero: LZMA_STREAM_INIT
+    }
+
+    /// Calls `lzma_end`.
+    deinit {
+        lzma_end(stream)
+        stream.deallocate()
+    }
+
+    mutating func process(
+        _ input: UnsafeRawBufferPointer, finishing: Bool, sink: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        stream.pointee.next_in = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        stream.pointee.avail_in = input.count
+        while true {
+            stream.pointee.next_out = output.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            stream.pointee.avail_out = output.count
+            let rc = lzma_code(stream, finishing ? LZMA_FINISH : LZMA_RUN)
+            let produced = output.count - stream.pointee.avail_out
+            if produced > 0 { try sink(output.prefix(produced)) }
+            switch rc {
+            case LZMA_STREAM_END: return
+            case LZMA_OK:
+                if !finishing && stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0 { return }
+            default: throw lzmaError(rc)
+            }
+        }
+    }
+}

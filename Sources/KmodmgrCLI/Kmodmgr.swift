@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// The `kmodmgr` root command: its subcommands, version and help.
+struct Kmodmgr: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kmodmgr",
+        abstract: "Manage out-of-tree Linux kernel modules: build, install, index, load and verify them.",
+        discussion: """
+            Every path kmodmgr reads or writes is taken under --root (default /), so a chroot, an image being \
+            built, or a test tree is handled exactly like the live system.
+            """,
+        version: kmodmgrVersion,
+        subcommands: [Modinfo.self]
+    )
+}
+
+/// The version `--version` prints.
+let kmodmgrVersion = "0.1.0"

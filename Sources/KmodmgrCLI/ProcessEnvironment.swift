@@ -1,0 +1,22 @@
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The ambient facts of this process — read here, at the edge, and passed down as values.
+enum ProcessEnvironment {
+    /// The current directory (`getcwd`).
+    static var currentDirectory: FilePath {
+        guard let cwd = getcwd(nil, 0) else { return "/" }
+        defer { free(cwd) }
+        return FilePath(String(cString: cwd))
+    }
+
+    /// The running kernel's release (`uname -r`).
+    static var runningKernelRelease: String {
+        var names = utsname()
+        uname(&names)
+        return withUnsafeBytes(of: &names.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+}

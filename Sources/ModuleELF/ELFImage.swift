@@ -1,0 +1,145 @@
+import CLibELF
+
+/// One section header, copied out of libelf into a plain value.
+struct SectionHeader: Sendable {
+    let index: Int
+    let name: String
+    let type: UInt32
+    let offset: UInt64
+    let size: UInt64
+    let link: UInt32
+    let entrySize: UInt64
+}
+
+/// An ELF symbol as `gelf_getsym` reports it, with its name resolved.
+struct ELFSymbol {
+    let name: String
+    let value: UInt64
+    let sectionIndex: UInt16
+    let binding: UInt8
+    let type: UInt8
+}
+
+/// A kernel-module image opened through libelf: the header facts and the section table, plus symbol reading.
+///
+/// libelf's `Elf *` lives only inside `ELFImage.withImage`, which calls `elf_end` on every path, so the handle
+/// is released exactly once and never outlives the buffer it points into.
+struct ELFImage {
+    let elf: OpaquePointer
+    let reader: ByteReader
+    let is64Bit: Bool
+    let machine: UInt16
+    let sections: [SectionHeader]
+
+    /// Opens `bytes` (which libelf may rewrite in place, hence mutable) with `elf_memory`, validates the header
+    /// the way libkmod does, and runs `body` with the image.
+    static func withImage<R>(
+        _ bytes: UnsafeMutableRawBufferPointer, _ body: (ELFImage) throws(ModuleELFError) -> R
+    ) throws(ModuleELFError) -> R {
+        guard bytes.count >= 16, bytes[0] == 0x7F, bytes[1] == 0x45, bytes[2] == 0x4C, bytes[3] == 0x46 else {
+            throw .notELF
+        }
+        _ = libelfReady
+        guard let elf = elf_memory(bytes.baseAddress!.assumingMemoryBound(to: CChar.self), bytes.count) else {
+            throw .libelf(lastLibelfError())
+        }
+        defer { elf_end(elf) }
+        return try body(try ELFImage(elf: elf, bytes: UnsafeRawBufferPointer(bytes)))
+    }
+
+    private init(elf: OpaquePointer, bytes: UnsafeRawBufferPointer) throws(ModuleELFError) {
+        guard elf_kind(elf) == ELF_K_ELF else { throw .notELF }
+        var header = GElf_Ehdr()
+        guard gelf_getehdr(elf, &header) != nil else { throw .malformedHeader(lastLibelfError()) }
+        let elfClass = gelf_getclass(elf)
+        guard elfClass == ELFCLASS32 || elfClass == ELFCLASS64 else { throw .malformedHeader("unknown ELF class") }
+        is64Bit = elfClass == ELFCLASS64
+        let data = bytes[Int(EI_DATA)]
+        guard data == ELFDATA2LSB || data == ELFDATA2MSB else { throw .malformedHeader("unknown byte order") }
+        reader = ByteReader(bytes: bytes, bigEndian: data == ELFDATA2MSB)
+        machine = header.e_machine
+        self.elf = elf
+
+        let expectedEntrySize = is64Bit ? 64 : 40
+        guard header.e_shentsize == expectedEntrySize else {
+            throw .malformedHeader("section header size \(header.e_shentsize), expected \(expectedEntrySize)")
+        }
+        var count = 0
+        guard elf_getshdrnum(elf, &count) == 0 else { throw .malformedHeader(lastLibelfError()) }
+        guard reader.contains(offset: header.e_shoff, length: UInt64(count) * UInt64(expectedEntrySize)) else {
+            throw .malformedHeader("section table lies outside the file")
+        }
+        var namesIndex = 0
+        guard elf_getshdrstrndx(elf, &namesIndex) == 0 else { throw .malformedHeader(lastLibelfError()) }
+        sections = try Self.readSections(elf: elf, count: count, namesIndex: namesIndex, reader: reader)
+    }
+
+    /// Copies every section header out, resolving names from the section-name table (which must end in NUL).
+    private static func readSections(
+        elf: OpaquePointer, count: Int, namesIndex: Int, reader: ByteReader
+    ) throws(ModuleELFError) -> [SectionHeader] {
+        var namesShdr = GElf_Shdr()
+        guard namesIndex < count, let namesScn = elf_getscn(elf, namesIndex), gelf_getshdr(namesScn, &namesShdr) != nil,
+            let names = reader.slice(offset: namesShdr.sh_offset, length: namesShdr.sh_size), names.last == 0
+        else { throw .malformedHeader("bad section-name string table") }
+
+        var sections = [SectionHeader]()
+        sections.reserveCapacity(count)
+        for index in 0..<count {
+            var shdr = GElf_Shdr()
+            guard let scn = elf_getscn(elf, index), gelf_getshdr(scn, &shdr) != nil else {
+                throw .malformedHeader("unreadable section header \(index)")
+            }
+            let name = Int(shdr.sh_name) < names.count ? names.cString(from: Int(shdr.sh_name)) : ""
+            sections.append(
+                SectionHeader(
+                    index: index, name: name, type: shdr.sh_type, offset: shdr.sh_offset, size: shdr.sh_size,
+                    link: shdr.sh_link, entrySize: shdr.sh_entsize))
+        }
+        return sections
+    }
+
+    /// The first section (index ≥ 1) called `name`, as libkmod finds sections.
+    func section(named name: String) -> SectionHeader? {
+        sections.dropFirst().first { $0.name == name }
+    }
+
+    /// The contents of `section`, bounds-checked; nil for `SHT_NOBITS` and out-of-range sections.
+    func contents(of section: SectionHeader) -> UnsafeRawBufferPointer? {
+        guard section.type != SHT_NOBITS else { return nil }
+        return reader.slice(offset: section.offset, length: section.size)
+    }
+
+    /// Every symbol of `.symtab` from index 1 on, through `gelf_getsym`; nil when `.symtab` or its string
+    /// table is missing or malformed.
+    func symbols() -> [ELFSymbol]? {
+        guard let symtab = section(named: ".symtab"), symtab.type == SHT_SYMTAB,
+            contents(of: symtab) != nil,
+            Int(symtab.link) < sections.count, let strings = contents(of: sections[Int(symtab.link)]),
+            let scn = elf_getscn(elf, symtab.index), let data = elf_getdata(scn, nil)
+        else { return nil }
+        let entrySize = UInt64(is64Bit ? 24 : 16)
+        let count = Int(symtab.size / entrySize)
+        var symbols = [ELFSymbol]()
+        symbols.reserveCapacity(count)
+        for index in 1..<max(count, 1) {
+            var symbol = GElf_Sym()
+            guard gelf_getsym(data, Int32(index), &symbol) != nil else { return nil }
+            let nameOffset = Int(symbol.st_name)
+            let name = nameOffset < strings.count ? strings.cString(from: nameOffset) : ""
+            symbols.append(
+                ELFSymbol(
+                    name: name, value: symbol.st_value, sectionIndex: symbol.st_shndx,
+                    binding: symbol.st_info >> 4, type: symbol.st_info & 0xF))
+        }
+        return symbols
+    }
+}
+
+/// `elf_version(EV_CURRENT)`, which libelf requires once before any other call.
+private let libelfReady: Void = { _ = elf_version(UInt32(EV_CURRENT)) }()
+
+/// libelf's message for its last error (`elf_errmsg(-1)`).
+private func lastLibelfError() -> String {
+    elf_errmsg(-1).map { String(cString: $0) } ?? "unknown libelf error"
+}

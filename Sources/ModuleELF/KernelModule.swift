@@ -1,0 +1,92 @@
+/// One `key=value` string of a module's `.modinfo` section.
+public struct ModinfoEntry: Sendable, Hashable {
+    public let key: String
+    public let value: String
+
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// A symbol a module exports, with its modversions CRC when the module carries one (`__crc_NAME`).
+public struct ExportedSymbol: Sendable, Hashable {
+    public let name: String
+    public let crc: UInt64?
+}
+
+/// A symbol a module needs from the kernel or another module, with the CRC it was built against (0 if none).
+public struct ImportedSymbol: Sendable, Hashable {
+    public enum Binding: Sendable, Hashable { case strong, weak }
+    public let name: String
+    public let crc: UInt64
+    public let binding: Binding
+}
+
+/// One `__versions` entry: a symbol and the CRC the module expects it to have.
+public struct SymbolVersion: Sendable, Hashable {
+    public let name: String
+    public let crc: UInt64
+}
+
+/// Everything kmodmgr reads from a kernel module (`.ko`) image, in the order and with the rules libkmod uses
+/// (`../shared/spec/depmod.md` §4 and §8).
+public struct KernelModule: Sendable {
+    /// Whether the image is ELFCLASS64.
+    public let is64Bit: Bool
+    /// Whether the image is big-endian.
+    public let isBigEndian: Bool
+    /// `e_machine` (62 = x86-64).
+    public let machine: UInt16
+    /// The `.modinfo` strings in section order.
+    public let modinfo: [ModinfoEntry]
+    /// Exported symbols: from `__crc_*` symbols, else from `__ksymtab_strings` (then without CRCs).
+    public let exports: [ExportedSymbol]
+    /// Undefined symbols in symtab order, then the `__versions` entries no symbol matched.
+    public let imports: [ImportedSymbol]
+    /// The `__versions` section, in section order.
+    public let versions: [SymbolVersion]
+    /// The appended signature, if the image ends with one that libkmod can describe.
+    public let signature: ModuleSignature?
+    /// Whether the image ends with the signature magic at all (even one whose details cannot be read).
+    public let hasSignatureTrailer: Bool
+
+    /// Parses a plain (decompressed) module image.
+    ///
+    /// The buffer is taken by value because libelf may rewrite it in place; pass it with `consume` to avoid a copy.
+    public static func parse(_ bytes: consuming [UInt8]) throws(ModuleELFError) -> KernelModule {
+        var image = bytes
+        let (signature, trailer) = image.withUnsafeBytes {
+            (ModuleSignature.parse(moduleImage: $0), ModuleSignature.hasTrailer($0))
+        }
+        do {
+            return try image.withUnsafeMutableBytes { buffer in
+                try ELFImage.withImage(buffer) { (elf: ELFImage) throws(ModuleELFError) in
+                    try KernelModule(elf: elf, signature: signature, hasSignatureTrailer: trailer)
+                }
+            }
+        } catch let error as ModuleELFError {
+            throw error
+        } catch {
+            preconditionFailure("ELF parsing throws only ModuleELFError: \(error)")
+        }
+    }
+
+    private init(elf: ELFImage, signature: ModuleSignature?, hasSignatureTrailer: Bool) throws(ModuleELFError) {
+        self.hasSignatureTrailer = hasSignatureTrailer
+        is64Bit = elf.is64Bit
+        isBigEndian = elf.reader.bigEndian
+        machine = elf.machine
+        self.signature = signature
+        modinfo = try Self.readModinfo(elf)
+        versions = try Self.readVersions(elf)
+        let symbols = elf.symbols()
+        exports = Self.readExports(elf, symbols: symbols)
+        imports = Self.readImports(symbols: symbols, versions: versions)
+    }
+
+    /// The value of the first `.modinfo` entry called `key`.
+    public func modinfoValue(_ key: String) -> String? {
+        modinfo.first { $0.key == key }?.value
+    }
+}

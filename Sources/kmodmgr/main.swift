@@ -1,0 +1,3 @@
+import KmodmgrCLI
+
+KmodmgrMain.main()
