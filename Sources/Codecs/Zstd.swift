@@ -79,7 +79,9 @@ struct ZstdDecoder: ~Copyable, StreamTransform {
         _ input: UnsafeRawBufferPointer, finishing: Bool, sink: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
         var source = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
-        while true {
+        // Every call drains the library's output, so empty input has nothing to flush; calling anyway would make
+        // a completed frame look like the start of the next one.
+        while source.size > 0 {
             var target = ZSTD_outBuffer(dst: output.bytes.baseAddress, size: output.count, pos: 0)
             hint = try zstdCheck(ZSTD_decompressStream(context, &target, &source))
             if target.pos > 0 { try sink(output.prefix(target.pos)) }

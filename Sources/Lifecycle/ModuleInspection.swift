@@ -59,21 +59,20 @@ public struct ModuleInspector {
     /// Describes what `argument` names: one module for a file, every match for a name or alias.
     public func describe(_ argument: String) throws(InspectError) -> [ModuleDescription] {
         if Self.isFileArgument(argument) {
-            let path = FilePath(argument)
-            // Like libkmod, make a relative path absolute without normalising it.
-            let absolute = path.isAbsolute ? path : FilePath(workingDirectory.string + "/" + argument)
-            return [try describeFile(absolute)]
+            // Shown as libkmod shows it: made absolute by prefixing the working directory, never normalised.
+            let shown = argument.hasPrefix("/") ? argument : workingDirectory.string + "/" + argument
+            return [try describeFile(FilePath(shown), shownAs: shown)]
         }
         return try describeName(argument)
     }
 
-    /// Describes the module file at `path` with ModuleELF.
-    public func describeFile(_ path: FilePath) throws(InspectError) -> ModuleDescription {
+    /// Describes the module file at `path` with ModuleELF; `shownAs` is the file name to report.
+    public func describeFile(_ path: FilePath, shownAs: String? = nil) throws(InspectError) -> ModuleDescription {
         let bytes: [UInt8]
         do { bytes = try Codec.readModule(at: path).bytes } catch { throw .unreadable(error) }
         do {
             let module = try KernelModule.parse(bytes)
-            return ModuleDescription(builtinName: nil, filename: path.string, fields: module.infoFields)
+            return ModuleDescription(builtinName: nil, filename: shownAs ?? path.string, fields: module.infoFields)
         } catch { throw .notAModule(path: path, reason: error) }
     }
 

@@ -13,6 +13,11 @@ public struct ModinfoEntry: Sendable, Hashable {
 public struct ExportedSymbol: Sendable, Hashable {
     public let name: String
     public let crc: UInt64?
+
+    public init(name: String, crc: UInt64?) {
+        self.name = name
+        self.crc = crc
+    }
 }
 
 /// A symbol a module needs from the kernel or another module, with the CRC it was built against (0 if none).
@@ -21,12 +26,23 @@ public struct ImportedSymbol: Sendable, Hashable {
     public let name: String
     public let crc: UInt64
     public let binding: Binding
+
+    public init(name: String, crc: UInt64, binding: Binding) {
+        self.name = name
+        self.crc = crc
+        self.binding = binding
+    }
 }
 
 /// One `__versions` entry: a symbol and the CRC the module expects it to have.
 public struct SymbolVersion: Sendable, Hashable {
     public let name: String
     public let crc: UInt64
+
+    public init(name: String, crc: UInt64) {
+        self.name = name
+        self.crc = crc
+    }
 }
 
 /// Everything kmodmgr reads from a kernel module (`.ko`) image, in the order and with the rules libkmod uses
