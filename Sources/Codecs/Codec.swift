@@ -43,6 +43,34 @@ public enum Codec {
         return output
     }
 
+    /// Runs `body` with the plain ELF image of the module file at `path` and the format it was stored in.
+    ///
+    /// A plain file is memory-mapped copy-on-write, so only the pages `body` reads are loaded (the image is
+    /// writable because libelf may rewrite it); a compressed one is decompressed once into memory. The format is
+    /// sniffed from the content, as libkmod does.
+    public static func withModuleImage<R>(
+        at path: FilePath, _ body: (UnsafeMutableRawBufferPointer, CompressionFormat) -> R
+    ) throws(CodecFileError) -> R {
+        let outcome: Result<R, CodecError>
+        do {
+            outcome = try MappedFile.withMapping(path) { (mapped: UnsafeMutableRawBufferPointer) -> Result<R, CodecError> in
+                let format = CompressionFormat.sniff(UnsafeRawBufferPointer(mapped).prefix(8))
+                if format == .none { return .success(body(mapped, .none)) }
+                let decompressed = Result { () throws(CodecError) in
+                    try decompress(Array(UnsafeRawBufferPointer(mapped)), from: format)
+                }
+                return decompressed.map { plain in
+                    var plain = plain
+                    return plain.withUnsafeMutableBytes { body($0, format) }
+                }
+            }
+        } catch { throw CodecFileError(path: path, reason: .system(error)) }
+        switch outcome {
+        case .success(let value): return value
+        case .failure(let error): throw CodecFileError(path: path, reason: .codec(error))
+        }
+    }
+
     /// Reads the module file at `path` and returns its plain ELF bytes and the format it was stored in, which is
     /// sniffed from the content (as libkmod does), not trusted from the file name.
     public static func readModule(at path: FilePath) throws(CodecFileError) -> (bytes: [UInt8], format: CompressionFormat) {

@@ -68,12 +68,18 @@ public struct ModuleInspector {
 
     /// Describes the module file at `path` with ModuleELF; `shownAs` is the file name to report.
     public func describeFile(_ path: FilePath, shownAs: String? = nil) throws(InspectError) -> ModuleDescription {
-        let bytes: [UInt8]
-        do { bytes = try Codec.readModule(at: path).bytes } catch { throw .unreadable(error) }
+        let parsed: Result<KernelModule, ModuleELFError>
         do {
-            let module = try KernelModule.parse(bytes)
+            parsed = try Codec.withModuleImage(at: path) { image, _ in
+                Result { () throws(ModuleELFError) in try KernelModule.parse(image: image, parts: .modinfo) }
+            }
+        } catch { throw .unreadable(error) }
+        switch parsed {
+        case .success(let module):
             return ModuleDescription(builtinName: nil, filename: shownAs ?? path.string, fields: module.infoFields)
-        } catch { throw .notAModule(path: path, reason: error) }
+        case .failure(let reason):
+            throw .notAModule(path: path, reason: reason)
+        }
     }
 
     /// Resolves `name` in `<root>/lib/modules/<release>` and describes every module it matches.

@@ -45,6 +45,18 @@ public struct SymbolVersion: Sendable, Hashable {
     }
 }
 
+/// Which parts of a module image to read; `modinfo` needs only `.modinfo` (and the signature, which is free).
+public struct ModuleParts: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    /// The `.modinfo` strings.
+    public static let modinfo = ModuleParts(rawValue: 1)
+    /// Exports, imports and `__versions`.
+    public static let symbols = ModuleParts(rawValue: 2)
+    public static let all: ModuleParts = [.modinfo, .symbols]
+}
+
 /// Everything kmodmgr reads from a kernel module (`.ko`) image, in the order and with the rules libkmod uses
 /// (`../shared/spec/depmod.md` §4 and §8).
 public struct KernelModule: Sendable {
@@ -56,6 +68,8 @@ public struct KernelModule: Sendable {
     public let machine: UInt16
     /// The `.modinfo` strings in section order.
     public let modinfo: [ModinfoEntry]
+    /// The parts that were read; the others are empty.
+    public let parts: ModuleParts
     /// Exported symbols: from `__crc_*` symbols, else from `__ksymtab_strings` (then without CRCs).
     public let exports: [ExportedSymbol]
     /// Undefined symbols in symtab order, then the `__versions` entries no symbol matched.
@@ -70,31 +84,38 @@ public struct KernelModule: Sendable {
     /// Parses a plain (decompressed) module image.
     ///
     /// The buffer is taken by value because libelf may rewrite it in place; pass it with `consume` to avoid a copy.
-    public static func parse(_ bytes: consuming [UInt8]) throws(ModuleELFError) -> KernelModule {
+    public static func parse(_ bytes: consuming [UInt8], parts: ModuleParts = .all) throws(ModuleELFError) -> KernelModule {
         var image = bytes
-        let (signature, trailer) = image.withUnsafeBytes {
-            (ModuleSignature.parse(moduleImage: $0), ModuleSignature.hasTrailer($0))
+        let result = image.withUnsafeMutableBytes { buffer in
+            Result { () throws(ModuleELFError) in try parse(image: buffer, parts: parts) }
         }
-        do {
-            return try image.withUnsafeMutableBytes { buffer in
-                try ELFImage.withImage(buffer) { (elf: ELFImage) throws(ModuleELFError) in
-                    try KernelModule(elf: elf, signature: signature, hasSignatureTrailer: trailer)
-                }
-            }
-        } catch let error as ModuleELFError {
-            throw error
-        } catch {
-            preconditionFailure("ELF parsing throws only ModuleELFError: \(error)")
+        return try result.get()
+    }
+
+    /// Parses a plain module image in place (libelf may rewrite `image`; it must not be shared).
+    public static func parse(image: UnsafeMutableRawBufferPointer, parts: ModuleParts = .all) throws(ModuleELFError) -> KernelModule {
+        let readOnly = UnsafeRawBufferPointer(image)
+        let signature = ModuleSignature.parse(moduleImage: readOnly)
+        let trailer = ModuleSignature.hasTrailer(readOnly)
+        return try ELFImage.withImage(image) { (elf: ELFImage) throws(ModuleELFError) in
+            try KernelModule(elf: elf, parts: parts, signature: signature, hasSignatureTrailer: trailer)
         }
     }
 
-    private init(elf: ELFImage, signature: ModuleSignature?, hasSignatureTrailer: Bool) throws(ModuleELFError) {
+    private init(
+        elf: ELFImage, parts: ModuleParts, signature: ModuleSignature?, hasSignatureTrailer: Bool
+    ) throws(ModuleELFError) {
+        self.parts = parts
         self.hasSignatureTrailer = hasSignatureTrailer
         is64Bit = elf.is64Bit
         isBigEndian = elf.reader.bigEndian
         machine = elf.machine
         self.signature = signature
-        modinfo = try Self.readModinfo(elf)
+        modinfo = parts.contains(.modinfo) ? try Self.readModinfo(elf) : []
+        guard parts.contains(.symbols) else {
+            (versions, exports, imports) = ([], [], [])
+            return
+        }
         versions = try Self.readVersions(elf)
         let symbols = elf.symbols()
         exports = Self.readExports(elf, symbols: symbols)

@@ -45,16 +45,23 @@ public enum FileContents {
             throw SystemError("open", path: path, errno: error as? Errno ?? .ioError)
         }
         defer { try? fd.close() }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(size)
-        var chunk = [UInt8](repeating: 0, count: max(64 * 1024, min(size + 1, 16 * 1024 * 1024)))
+        // Read straight into the result, sized by stat; a file that grows meanwhile is read to its new end.
+        var bytes = [UInt8](repeating: 0, count: size)
+        var filled = 0
         while true {
+            if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(4096, bytes.count / 2))) }
             let count: Int
-            do { count = try chunk.withUnsafeMutableBytes { try fd.read(into: $0, retryOnInterrupt: true) } } catch {
+            do {
+                count = try bytes.withUnsafeMutableBytes {
+                    try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...]), retryOnInterrupt: true)
+                }
+            } catch {
                 throw SystemError("read", path: path, errno: error as? Errno ?? .ioError)
             }
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<count])
+            if count == 0 { break }
+            filled += count
         }
+        bytes.removeLast(bytes.count - filled)
+        return bytes
     }
 }
