@@ -48,4 +48,3 @@ public struct CodecFileError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
-

@@ -2,7 +2,7 @@ import SystemPackage
 import SystemSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Codec {
@@ -11,7 +11,8 @@ extension Codec {
     /// `destination` is created exclusively with `mode`; publishing it (fsync, rename) is the caller's job, so a
     /// failed or interrupted compression never replaces anything. On failure the partial `destination` is removed.
     public static func compressFile(
-        _ source: FilePath, to destination: FilePath, format: CompressionFormat, mode: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
+        _ source: FilePath, to destination: FilePath, format: CompressionFormat,
+        mode: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
     ) throws(CodecFileError) {
         try transformFile(source, to: destination, mode: mode, format: format) { input in
             let size = try? input.seek(offset: 0, from: .end)
@@ -22,7 +23,8 @@ extension Codec {
 
     /// Streams the `format`-compressed file at `source` into the new plain file `destination`, in bounded memory.
     public static func decompressFile(
-        _ source: FilePath, to destination: FilePath, format: CompressionFormat, mode: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
+        _ source: FilePath, to destination: FilePath, format: CompressionFormat,
+        mode: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
     ) throws(CodecFileError) {
         try transformFile(source, to: destination, mode: mode, format: format) { _ in .decompress }
     }
@@ -42,7 +44,8 @@ extension Codec {
             output = try FileDescriptor.open(
                 destination, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec], permissions: mode)
         } catch {
-            throw CodecFileError(path: destination, reason: .system(SystemError("create", path: destination, errno: error as? Errno ?? .ioError)))
+            throw CodecFileError(
+                path: destination, reason: .system(SystemError("create", path: destination, errno: error as? Errno ?? .ioError)))
         }
         do {
             defer { try? output.close() }

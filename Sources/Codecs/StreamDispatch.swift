@@ -69,4 +69,3 @@ func runStream(
         try source.forEachChunk { try stream.process($0, finishing: $1, sink: sink) }
     }
 }
-

@@ -79,22 +79,25 @@ public struct KmodContext: ~Copyable {
 
     /// `kmod_module_get_versions` for the module file at `path`: its `__versions` entries.
     public func versions(ofModuleAt path: FilePath) throws(KmodError) -> [KmodSymbol] {
-        try symbolList(path: path, function: "kmod_module_get_versions", get: kmod_module_get_versions,
-                       name: kmod_module_version_get_symbol, crc: kmod_module_version_get_crc, free: kmod_module_versions_free_list)
+        try symbolList(
+            path: path, function: "kmod_module_get_versions", get: kmod_module_get_versions,
+            name: kmod_module_version_get_symbol, crc: kmod_module_version_get_crc, free: kmod_module_versions_free_list)
     }
 
     /// `kmod_module_get_symbols` for the module file at `path`: what it exports.
     public func exports(ofModuleAt path: FilePath) throws(KmodError) -> [KmodSymbol] {
-        try symbolList(path: path, function: "kmod_module_get_symbols", get: kmod_module_get_symbols,
-                       name: kmod_module_symbol_get_symbol, crc: kmod_module_symbol_get_crc, free: kmod_module_symbols_free_list)
+        try symbolList(
+            path: path, function: "kmod_module_get_symbols", get: kmod_module_get_symbols,
+            name: kmod_module_symbol_get_symbol, crc: kmod_module_symbol_get_crc, free: kmod_module_symbols_free_list)
     }
 
     /// `kmod_module_get_dependency_symbols` for the module file at `path`: what it imports, with binding.
     public func imports(ofModuleAt path: FilePath) throws(KmodError) -> [KmodSymbol] {
-        try symbolList(path: path, function: "kmod_module_get_dependency_symbols", get: kmod_module_get_dependency_symbols,
-                       name: kmod_module_dependency_symbol_get_symbol, crc: kmod_module_dependency_symbol_get_crc,
-                       free: kmod_module_dependency_symbols_free_list,
-                       binding: { Character(Unicode.Scalar(UInt8(truncatingIfNeeded: kmod_module_dependency_symbol_get_bind($0)))) })
+        try symbolList(
+            path: path, function: "kmod_module_get_dependency_symbols", get: kmod_module_get_dependency_symbols,
+            name: kmod_module_dependency_symbol_get_symbol, crc: kmod_module_dependency_symbol_get_crc,
+            free: kmod_module_dependency_symbols_free_list,
+            binding: { Character(Unicode.Scalar(UInt8(truncatingIfNeeded: kmod_module_dependency_symbol_get_bind($0)))) })
     }
 
     /// Runs `body` with a module handle for `path` (`kmod_module_new_from_path`), released afterwards.

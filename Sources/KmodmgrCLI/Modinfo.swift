@@ -16,8 +16,9 @@ struct Modinfo: ParsableCommand {
     @Option(name: [.customShort("F"), .long], help: "Print only this field's values.")
     var field: String?
 
-    @Option(name: [.customShort("k"), .customLong("kernel"), .customLong("set-version")],
-            help: ArgumentHelp("Look names up for kernel release KVER (default: the running kernel).", valueName: "KVER"))
+    @Option(
+        name: [.customShort("k"), .customLong("kernel"), .customLong("set-version")],
+        help: ArgumentHelp("Look names up for kernel release KVER (default: the running kernel).", valueName: "KVER"))
     var kernelRelease: String?
 
     @Option(name: [.customShort("b"), .customLong("basedir")], help: ArgumentHelp("Same as --root.", valueName: "DIR"))

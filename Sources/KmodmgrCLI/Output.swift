@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// kmodmgr's only way to the terminal: buffered standard output, and one-line diagnostics on standard error.

@@ -1,8 +1,8 @@
 import Codecs
 import Foundation
 import SystemPackage
-import Testing
 import TestSupport
+import Testing
 
 /// Corrupt and truncated streams give typed errors, and the file-level API names the file.
 @Suite struct CorruptionTests {

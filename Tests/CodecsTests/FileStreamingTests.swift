@@ -1,8 +1,8 @@
 import Codecs
 import Foundation
 import SystemPackage
-import Testing
 import TestSupport
+import Testing
 
 /// File-to-file streaming, as install uses it.
 @Suite struct FileStreamingTests {

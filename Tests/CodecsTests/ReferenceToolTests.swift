@@ -1,7 +1,7 @@
 import Codecs
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Our encoders against the real command-line tools the kernel's `modules_install` runs.
 @Suite struct ReferenceToolTests {

@@ -1,7 +1,7 @@
 import Codecs
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct RoundTripTests {
     static let compressed: [CompressionFormat] = [.gzip, .xz, .zstd]

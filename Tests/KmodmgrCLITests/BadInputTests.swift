@@ -1,7 +1,7 @@
 import Codecs
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Bad input gets one line naming the file and a non-zero exit; good arguments around it are still shown.
 @Suite struct BadInputTests {
@@ -14,10 +14,15 @@ import TestSupport
         try write(Array(packed.prefix(packed.count / 2)), to: scratch.path("truncated.ko.xz"))
         try write(Array(plain.prefix(2000)), to: scratch.path("short.ko"))
         let cases: [(String, String)] = [
-            (scratch.path("missing.ko").path, "kmodmgr: error: cannot read '\(scratch.path("missing.ko").path)': No such file or directory"),
+            (
+                scratch.path("missing.ko").path,
+                "kmodmgr: error: cannot read '\(scratch.path("missing.ko").path)': No such file or directory"
+            ),
             (scratch.path("text.ko").path, "kmodmgr: error: '\(scratch.path("text.ko").path)': not a kernel module: not an ELF file"),
-            (scratch.path("truncated.ko.xz").path,
-             "kmodmgr: error: '\(scratch.path("truncated.ko.xz").path)': truncated xz data: the stream ends before its end marker"),
+            (
+                scratch.path("truncated.ko.xz").path,
+                "kmodmgr: error: '\(scratch.path("truncated.ko.xz").path)': truncated xz data: the stream ends before its end marker"
+            ),
             (scratch.url.path + "/", "kmodmgr: error: cannot read '\(scratch.url.path)': Is a directory"),
         ]
         for (argument, message) in cases {
@@ -27,7 +32,11 @@ import TestSupport
             #expect(result.stdout.isEmpty)
         }
         let short = try kmodmgr(["modinfo", scratch.path("short.ko").path])
-        #expect(short.status == 1 && short.standardError.hasPrefix("kmodmgr: error: '\(scratch.path("short.ko").path)': not a kernel module: malformed ELF header"))
+        #expect(
+            short.status == 1
+                && short.standardError.hasPrefix(
+                    "kmodmgr: error: '\(scratch.path("short.ko").path)': not a kernel module: malformed ELF header")
+        )
         #expect(short.standardError.split(separator: "\n").count == 1)
 
         // A bad argument does not hide the good ones, but the exit status reports it.

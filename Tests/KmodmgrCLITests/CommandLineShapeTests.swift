@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The global shape of the command line: help, version, completions.
 @Suite struct CommandLineShapeTests {

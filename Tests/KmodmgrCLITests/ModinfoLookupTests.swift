@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Names, aliases and built-ins looked up under `--root`, against `modinfo -b`.
 @Suite struct ModinfoLookupTests {
@@ -10,11 +10,15 @@ import TestSupport
         let root = try TemporaryDirectory()
         let modules = root.path("lib/modules")
         try FileManager.default.createDirectory(at: modules, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(at: modules.appendingPathComponent(kernel.release), withDestinationURL: kernel.moduleDirectory)
+        try FileManager.default.createSymbolicLink(
+            at: modules.appendingPathComponent(kernel.release), withDestinationURL: kernel.moduleDirectory)
         return (root, kernel.release)
     }
 
-    @Test(arguments: ["ext4", "vfat", "snd-hda-intel", "fs-vfat", "crc32c_generic", "unix", "zswap", "net-pf-1", "e1000e", "pci:v00008086d000010D3sv*sd*bc*sc*i*"])
+    @Test(arguments: [
+        "ext4", "vfat", "snd-hda-intel", "fs-vfat", "crc32c_generic", "unix", "zswap", "net-pf-1", "e1000e",
+        "pci:v00008086d000010D3sv*sd*bc*sc*i*",
+    ])
     func namesMatchModinfo(name: String) throws {
         let (root, release) = try makeRoot()
         let ours = try kmodmgr(["modinfo", "--root", root.url.path, "-k", release, name])

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `kmodmgr modinfo` against kmod's `modinfo`, byte for byte, over real modules in every compressed form.
 @Suite(.serialized) struct ModinfoParityTests {
@@ -38,8 +38,9 @@ import TestSupport
         let ours = try kmodmgr(["modinfo"] + arguments + files)
         let theirs = try run("modinfo", arguments + files)
         #expect(ours.status == 0 && theirs.status == 0, "\(ours.standardError)", sourceLocation: sourceLocation)
-        #expect(ours.stdout == theirs.stdout, "differs: \(firstDifference(ours.standardOutput, theirs.standardOutput))",
-                sourceLocation: sourceLocation)
+        #expect(
+            ours.stdout == theirs.stdout, "differs: \(firstDifference(ours.standardOutput, theirs.standardOutput))",
+            sourceLocation: sourceLocation)
         #expect(ours.stdout.count >= files.count * minimumBytesPerFile, sourceLocation: sourceLocation)
     }
 
@@ -48,8 +49,10 @@ import TestSupport
         try expectIdentical([], files: try Self.fixture.get().files(suffix))
     }
 
-    @Test(arguments: [["-F", "alias"], ["-F", "parm"], ["-F", "filename"], ["-F", "signature"], ["-F", "vermagic"], ["-0"],
-                      ["-F", "depends", "-0"]])
+    @Test(arguments: [
+        ["-F", "alias"], ["-F", "parm"], ["-F", "filename"], ["-F", "signature"], ["-F", "vermagic"], ["-0"],
+        ["-F", "depends", "-0"],
+    ])
     func fieldSelectionIsByteIdentical(arguments: [String]) throws {
         // Not every module has every field, but across 80 of them each field shows up.
         try expectIdentical(arguments, files: Array(try Self.fixture.get().files(".xz").prefix(80)), minimumBytesPerFile: 2)
@@ -93,5 +96,6 @@ func firstDifference(_ a: String, _ b: String) -> String {
     guard let index = (0..<common).first(where: { left[$0] != right[$0] }) ?? (left.count == right.count ? nil : common)
     else { return "none" }
     let start = max(0, index - 80)
-    return "at byte \(index): ours «\(String(decoding: left[start..<min(left.count, index + 80)], as: UTF8.self))» theirs «\(String(decoding: right[start..<min(right.count, index + 80)], as: UTF8.self))»"
+    return
+        "at byte \(index): ours «\(String(decoding: left[start..<min(left.count, index + 80)], as: UTF8.self))» theirs «\(String(decoding: right[start..<min(right.count, index + 80)], as: UTF8.self))»"
 }

@@ -3,8 +3,8 @@ import Foundation
 import KmodBridge
 import ModuleELF
 import SystemPackage
-import Testing
 import TestSupport
+import Testing
 
 /// What Codecs writes is what libkmod (and so modprobe) can read: the same module info comes back.
 @Suite struct LibkmodReadsOurCompressionTests {

@@ -1,7 +1,7 @@
 import Foundation
 import ModuleELF
-import Testing
 import TestSupport
+import Testing
 
 /// Malformed and hostile module images: a typed error or a result, never a crash or a hang.
 @Suite struct MalformedInputTests {
@@ -54,7 +54,9 @@ import TestSupport
             case 1:  // flip bytes in the headers and section table, where offsets live
                 let shoff = 40
                 for _ in 0..<Int.random(in: 1...6, using: &generator) {
-                    let target = Bool.random(using: &generator) ? Int.random(in: 0..<64, using: &generator)
+                    let target =
+                        Bool.random(using: &generator)
+                        ? Int.random(in: 0..<64, using: &generator)
                         : max(0, image.count - Int.random(in: 1...4096, using: &generator))
                     image[min(target, image.count - 1)] = UInt8.random(in: 0...255, using: &generator)
                 }

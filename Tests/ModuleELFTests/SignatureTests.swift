@@ -2,8 +2,8 @@ import Foundation
 import KmodBridge
 import ModuleELF
 import SystemPackage
-import Testing
 import TestSupport
+import Testing
 
 /// Signature details against libkmod's own reading of the same signed files.
 @Suite struct SignatureTests {

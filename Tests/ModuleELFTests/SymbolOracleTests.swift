@@ -3,8 +3,8 @@ import Foundation
 import KmodBridge
 import ModuleELF
 import SystemPackage
-import Testing
 import TestSupport
+import Testing
 
 /// Exports, imports and CRCs of real modules against binutils (`nm`, `objcopy`) and libkmod.
 @Suite struct SymbolOracleTests {
@@ -53,8 +53,9 @@ import TestSupport
             let fromSymtab = module.imports.prefix(expected.undefined.count)
             #expect(fromSymtab.map(\.name) == expected.undefined.map(\.0), "\(file.path)")
             #expect(fromSymtab.map { $0.binding == .weak } == expected.undefined.map(\.1), "\(file.path)")
-            #expect(module.exports.map(\.name) == expected.crcs || (expected.crcs.isEmpty && module.exports.allSatisfy { $0.crc == nil }),
-                    "\(file.path)")
+            #expect(
+                module.exports.map(\.name) == expected.crcs || (expected.crcs.isEmpty && module.exports.allSatisfy { $0.crc == nil }),
+                "\(file.path)")
             if !module.imports.isEmpty { modulesWithImports += 1 }
         }
         #expect(modulesWithImports > Self.sampleSize / 2)
@@ -81,13 +82,16 @@ import TestSupport
         for file in kernel.sample(Self.sampleSize) {
             let path = FilePath(file.path)
             let module = try KernelModule.parse(try bytes(of: file))
-            #expect(module.versions.map { "\($0.name) \($0.crc)" } == (try context.versions(ofModuleAt: path)).map { "\($0.name) \($0.crc)" })
+            #expect(
+                module.versions.map { "\($0.name) \($0.crc)" } == (try context.versions(ofModuleAt: path)).map { "\($0.name) \($0.crc)" })
             let exports = (try? context.exports(ofModuleAt: path)) ?? []
             #expect(module.exports.map { "\($0.name) \($0.crc ?? 0)" } == exports.map { "\($0.name) \($0.crc)" }, "\(file.path)")
             let imports = (try? context.imports(ofModuleAt: path)) ?? []
-            #expect(module.imports.map { "\($0.name) \($0.crc) \($0.binding == .weak ? "W" : "U")" }
+            #expect(
+                module.imports.map { "\($0.name) \($0.crc) \($0.binding == .weak ? "W" : "U")" }
                     == imports.map { "\($0.name) \($0.crc) \($0.binding.map(String.init) ?? "?")" }, "\(file.path)")
-            #expect(module.infoFields.map { "\($0.key)=\($0.value)" } == (try context.info(ofModuleAt: path)).map { "\($0.key)=\($0.value)" })
+            #expect(
+                module.infoFields.map { "\($0.key)=\($0.value)" } == (try context.info(ofModuleAt: path)).map { "\($0.key)=\($0.value)" })
         }
     }
 }

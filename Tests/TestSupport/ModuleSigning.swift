@@ -11,11 +11,13 @@ public struct ModuleSigner {
         directory = try TemporaryDirectory()
         keyFile = directory.path("signing_key.pem")
         self.digest = digest
-        let made = try run("openssl", [
-            "req", "-new", "-nodes", "-utf8", "-\(digest)", "-days", "36500", "-batch", "-x509",
-            "-subj", "/O=kmodmgr tests/CN=\(commonName)/emailAddress=test@example.invalid",
-            "-newkey", "rsa:2048", "-outform", "PEM", "-out", keyFile.path, "-keyout", keyFile.path,
-        ])
+        let made = try run(
+            "openssl",
+            [
+                "req", "-new", "-nodes", "-utf8", "-\(digest)", "-days", "36500", "-batch", "-x509",
+                "-subj", "/O=kmodmgr tests/CN=\(commonName)/emailAddress=test@example.invalid",
+                "-newkey", "rsa:2048", "-outform", "PEM", "-out", keyFile.path, "-keyout", keyFile.path,
+            ])
         guard made.status == 0 else { throw SigningFailed(message: made.standardError) }
     }
 
@@ -26,10 +28,12 @@ public struct ModuleSigner {
         let input = directory.path("module.ko")
         let signature = directory.path("module.p7s")
         try write(module, to: input)
-        let signed = try run("openssl", [
-            "cms", "-sign", "-in", input.path, "-signer", keyFile.path, "-inkey", keyFile.path, "-binary", "-noattr",
-            "-nocerts", "-outform", "DER", "-md", digest, "-out", signature.path,
-        ])
+        let signed = try run(
+            "openssl",
+            [
+                "cms", "-sign", "-in", input.path, "-signer", keyFile.path, "-inkey", keyFile.path, "-binary", "-noattr",
+                "-nocerts", "-outform", "DER", "-md", digest, "-out", signature.path,
+            ])
         guard signed.status == 0 else { throw SigningFailed(message: signed.standardError) }
         let der = try bytes(of: signature)
         let length = UInt32(der.count)

@@ -1,0 +1,32 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Checks on the repository itself that CI must enforce: formatting and the man page.
+@Suite struct RepositoryTests {
+    /// The package root, found from this file's location.
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    @Test func sourcesFollowTheCheckedInSwiftFormatConfiguration() throws {
+        let lint = try run("swift", ["format", "lint", "--strict", "-r", "Sources", "Tests", "Package.swift"], in: Self.packageRoot)
+        #expect(lint.status == 0, "run `swift format format -i -r Sources Tests Package.swift`:\n\(lint.standardError)")
+    }
+
+    @Test func manPageRendersWithoutWarnings() throws {
+        let rendered = try run("man", ["--warnings", "-l", "-Tutf8", "man/kmodmgr.8"], in: Self.packageRoot)
+        #expect(rendered.status == 0)
+        #expect(rendered.standardError.isEmpty, "\(rendered.standardError)")
+        #expect(rendered.standardOutput.contains("modinfo"))
+    }
+
+    /// Every option `kmodmgr modinfo --help` lists is documented in the man page.
+    @Test func manPageDocumentsEveryModinfoOption() throws {
+        let help = try kmodmgr(["modinfo", "--help"]).standardOutput
+        let page = try String(contentsOf: Self.packageRoot.appendingPathComponent("man/kmodmgr.8"), encoding: .utf8)
+            .replacingOccurrences(of: "\\-", with: "-")
+        let options = help.matches(of: /--[a-z][a-z-]+/).map { String($0.output) }
+        #expect(options.count >= 6)
+        for option in Set(options) { #expect(page.contains(option), "\(option) is not in man/kmodmgr.8") }
+    }
+}
