@@ -42,7 +42,7 @@ let package = Package(
         systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
         systemLibrary("CZstd", pkgConfig: "libzstd", apt: "libzstd-dev"),
 
-        .target(name: "TestSupport", dependencies: ["SystemSupport"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "TestSupport"]),
         .testTarget(name: "ModuleELFTests", dependencies: ["ModuleELF", "Codecs", "KmodBridge", "TestSupport"]),
         .testTarget(name: "KmodmgrCLITests", dependencies: ["kmodmgr", "TestSupport"]),

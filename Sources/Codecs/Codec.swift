@@ -71,14 +71,8 @@ public enum Codec {
         }
     }
 
-    /// Reads the module file at `path` and returns its plain ELF bytes and the format it was stored in, which is
-    /// sniffed from the content (as libkmod does), not trusted from the file name.
+    /// The plain ELF bytes of the module file at `path` and the format it was stored in (see `withModuleImage`).
     public static func readModule(at path: FilePath) throws(CodecFileError) -> (bytes: [UInt8], format: CompressionFormat) {
-        let raw: [UInt8]
-        do { raw = try FileContents.read(path) } catch { throw CodecFileError(path: path, reason: .system(error)) }
-        let format = CompressionFormat.sniff(raw.prefix(8))
-        do { return (try decompress(raw, from: format), format) } catch {
-            throw CodecFileError(path: path, reason: .codec(error))
-        }
+        try withModuleImage(at: path) { image, format in (Array(UnsafeRawBufferPointer(image)), format) }
     }
 }

@@ -52,7 +52,6 @@ import Testing
                     image[Int.random(in: 0..<image.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
                 }
             case 1:  // flip bytes in the headers and section table, where offsets live
-                let shoff = 40
                 for _ in 0..<Int.random(in: 1...6, using: &generator) {
                     let target =
                         Bool.random(using: &generator)
@@ -60,7 +59,6 @@ import Testing
                         : max(0, image.count - Int.random(in: 1...4096, using: &generator))
                     image[min(target, image.count - 1)] = UInt8.random(in: 0...255, using: &generator)
                 }
-                _ = shoff
             case 2:  // truncate
                 image = Array(image.prefix(Int.random(in: 0..<image.count, using: &generator)))
             default:  // both
