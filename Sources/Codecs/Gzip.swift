@@ -13,21 +13,30 @@ private func zlibError(_ rc: Int32, _ stream: UnsafeMutablePointer<z_stream>) ->
     }
 }
 
+/// Allocates a `z_stream` and starts it with `start` (`deflateInit2_`/`inflateInit2_`); frees it if zlib refuses.
+/// Called before `self` is initialized, so a refused stream never reaches a `deinit`.
+private func startedStream(_ start: (UnsafeMutablePointer<z_stream>) -> Int32) throws(CodecError) -> UnsafeMutablePointer<z_stream> {
+    let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+    stream.initialize(to: z_stream())
+    let rc = start(stream)
+    guard rc == Z_OK else {
+        let error = zlibError(rc, stream)
+        stream.deallocate()
+        throw error
+    }
+    return stream
+}
+
 /// A gzip compressor: zlib `deflateInit2` with window bits 15+16 (gzip wrapper), level 6 as `gzip` uses.
 struct GzipEncoder: ~Copyable, StreamTransform {
     let format = CompressionFormat.gzip
-    private let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+    private let stream: UnsafeMutablePointer<z_stream>
     private let output = OutputBuffer()
 
     /// Calls `deflateInit2_`.
     init(level: Int32 = 6) throws(CodecError) {
-        stream.initialize(to: z_stream())
-        let rc = deflateInit2_(
-            stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-        guard rc == Z_OK else {
-            let error = zlibError(rc, stream)
-            stream.deallocate()
-            throw error
+        stream = try startedStream {
+            deflateInit2_($0, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         }
     }
 
@@ -59,20 +68,14 @@ struct GzipEncoder: ~Copyable, StreamTransform {
 /// `gzip -d` reads them.
 struct GzipDecoder: ~Copyable, StreamTransform {
     let format = CompressionFormat.gzip
-    private let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+    private let stream: UnsafeMutablePointer<z_stream>
     private let output = OutputBuffer()
     /// Whether the last member seen has reached its end marker.
     private var atMemberEnd = false
 
     /// Calls `inflateInit2_`.
     init() throws(CodecError) {
-        stream.initialize(to: z_stream())
-        let rc = inflateInit2_(stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-        guard rc == Z_OK else {
-            let error = zlibError(rc, stream)
-            stream.deallocate()
-            throw error
-        }
+        stream = try startedStream { inflateInit2_($0, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) }
     }
 
     /// Calls `inflateEnd`.
