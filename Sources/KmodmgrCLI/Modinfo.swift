@@ -27,7 +27,7 @@ struct Modinfo: ParsableCommand {
     @Flag(name: [.customShort("0"), .customLong("null")], help: "End each value with a NUL instead of a newline.")
     var nulSeparated = false
 
-    @Argument(parsing: .remaining, help: ArgumentHelp("Module files or names; options go before them.", valueName: "FILE|NAME"))
+    @Argument(help: ArgumentHelp("Module files or names.", valueName: "FILE|NAME"))
     var modules: [String]
 
     func validate() throws {

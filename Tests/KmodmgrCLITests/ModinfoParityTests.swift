@@ -80,6 +80,13 @@ import Testing
         try expectIdentical([], files: signed)
     }
 
+    @Test func optionsMayFollowTheModules() throws {
+        let files = Array(try Self.fixture.get().files("").prefix(3))
+        let ours = try kmodmgr(["modinfo"] + files + ["-F", "alias"])
+        let theirs = try run("modinfo", files + ["-F", "alias"])
+        #expect(ours.status == 0 && ours.stdout == theirs.stdout && !ours.stdout.isEmpty)
+    }
+
     @Test func relativePathsAreShownAsModinfoShowsThem() throws {
         let fixture = try Self.fixture.get()
         let names = fixture.plain.prefix(5).map(\.lastPathComponent)
