@@ -14,16 +14,20 @@ public enum Codec {
     /// Decompresses all of `bytes`, which are in `format` (`.none` returns them unchanged).
     public static func decompress(_ bytes: [UInt8], from format: CompressionFormat) throws(CodecError) -> [UInt8] {
         if format == .none { return bytes }
+        let result = bytes.withUnsafeBytes { input in Result { () throws(CodecError) in try decompress(input, from: format) } }
+        return try result.get()
+    }
+
+    /// Decompresses all of `input`, which is compressed in `format`, into a new buffer.
+    static func decompress(_ input: UnsafeRawBufferPointer, from format: CompressionFormat) throws(CodecError) -> [UInt8] {
         var output = [UInt8]()
-        output.reserveCapacity(bytes.count * 4)
+        output.reserveCapacity(input.count * 4)
         do {
-            try bytes.withUnsafeBytes { input in
-                try runStream(format, .decompress, source: .memory(input)) { chunk in
-                    guard output.count + chunk.count <= decompressedSizeLimit else {
-                        throw CodecError.outputTooLarge(format, limit: decompressedSizeLimit)
-                    }
-                    output.append(contentsOf: chunk)
+            try runStream(format, .decompress, source: .memory(input)) { chunk in
+                guard output.count + chunk.count <= decompressedSizeLimit else {
+                    throw CodecError.outputTooLarge(format, limit: decompressedSizeLimit)
                 }
+                output.append(contentsOf: chunk)
             }
         } catch let error as CodecError { throw error } catch { fatalError("in-memory sink cannot fail: \(error)") }
         return output
@@ -56,9 +60,7 @@ public enum Codec {
             outcome = try MappedFile.withMapping(path) { (mapped: UnsafeMutableRawBufferPointer) -> Result<R, CodecError> in
                 let format = CompressionFormat.sniff(UnsafeRawBufferPointer(mapped).prefix(8))
                 if format == .none { return .success(body(mapped, .none)) }
-                let decompressed = Result { () throws(CodecError) in
-                    try decompress(Array(UnsafeRawBufferPointer(mapped)), from: format)
-                }
+                let decompressed = Result { () throws(CodecError) in try decompress(UnsafeRawBufferPointer(mapped), from: format) }
                 return decompressed.map { plain in
                     var plain = plain
                     return plain.withUnsafeMutableBytes { body($0, format) }
@@ -71,8 +73,4 @@ public enum Codec {
         }
     }
 
-    /// The plain ELF bytes of the module file at `path` and the format it was stored in (see `withModuleImage`).
-    public static func readModule(at path: FilePath) throws(CodecFileError) -> (bytes: [UInt8], format: CompressionFormat) {
-        try withModuleImage(at: path) { image, format in (Array(UnsafeRawBufferPointer(image)), format) }
-    }
 }

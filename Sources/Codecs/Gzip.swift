@@ -29,7 +29,6 @@ private func startedStream(_ start: (UnsafeMutablePointer<z_stream>) -> Int32) t
 
 /// A gzip compressor: zlib `deflateInit2` with window bits 15+16 (gzip wrapper), level 6 as `gzip` uses.
 struct GzipEncoder: ~Copyable, StreamTransform {
-    let format = CompressionFormat.gzip
     private let stream: UnsafeMutablePointer<z_stream>
     private let output = OutputBuffer()
 
@@ -67,7 +66,6 @@ struct GzipEncoder: ~Copyable, StreamTransform {
 /// A gzip decompressor: zlib `inflateInit2` with window bits 15+16. Concatenated members are read in turn, as
 /// `gzip -d` reads them.
 struct GzipDecoder: ~Copyable, StreamTransform {
-    let format = CompressionFormat.gzip
     private let stream: UnsafeMutablePointer<z_stream>
     private let output = OutputBuffer()
     /// Whether the last member seen has reached its end marker.

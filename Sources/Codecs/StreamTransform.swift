@@ -3,9 +3,6 @@
 /// Conformers own a C stream handle (`z_stream`, `lzma_stream`, `ZSTD_CCtx`/`ZSTD_DCtx`) and release it in
 /// `deinit`, so each is freed exactly once; they are `~Copyable` so that a copy can never share one.
 protocol StreamTransform: ~Copyable {
-    /// The format this stream reads or writes, for error messages.
-    var format: CompressionFormat { get }
-
     /// Consumes all of `input`, handing every produced chunk to `sink`. With `finishing`, `input` is the last
     /// chunk: the stream is flushed (encoders) or checked to have reached its end marker (decoders).
     mutating func process(

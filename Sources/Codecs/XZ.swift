@@ -30,7 +30,6 @@ private func lzmaError(_ rc: lzma_ret) -> CodecError {
 
 /// An xz stream (encoder or decoder) over one `lzma_stream`.
 struct XZStream: ~Copyable, StreamTransform {
-    let format = CompressionFormat.xz
     private let stream = UnsafeMutablePointer<lzma_stream>.allocate(capacity: 1)
     private let output = OutputBuffer()
 

@@ -19,7 +19,6 @@ private func zstdCheck(_ rc: Int, truncatedOnSrcSizeError: Bool = false) throws(
 
 /// A zstd compressor over one `ZSTD_CCtx`.
 struct ZstdEncoder: ~Copyable, StreamTransform {
-    let format = CompressionFormat.zstd
     private let context: OpaquePointer
     private let output = OutputBuffer()
 
@@ -58,7 +57,6 @@ struct ZstdEncoder: ~Copyable, StreamTransform {
 
 /// A zstd decompressor over one `ZSTD_DCtx`; concatenated frames are read in turn.
 struct ZstdDecoder: ~Copyable, StreamTransform {
-    let format = CompressionFormat.zstd
     private let context: OpaquePointer
     private let output = OutputBuffer()
     /// The last `ZSTD_decompressStream` hint: 0 exactly when a frame has just been completed.

@@ -1,6 +1,10 @@
 import CKmod
 import SystemPackage
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A module found by a libkmod lookup: its name, and its file unless it is built into the kernel.
 public struct KmodModuleReference: Sendable, Hashable {
     public let name: String
@@ -137,6 +141,9 @@ public struct KmodContext: ~Copyable {
         try withModule(path: path) { module throws(KmodError) in
             var list: OpaquePointer? = nil
             let rc = get(module, &list)
+            // A module without the section the list comes from (no exports, no __versions) is reported as
+            // -ENOENT by kmod 30 and -ENODATA by later versions: that is an empty list, not a failure.
+            if rc == -ENOENT || rc == -ENODATA { return [] }
             guard rc >= 0 else { throw KmodError(function, subject: path.string, errno: Errno(rawValue: -rc)) }
             defer { free(list) }
             var symbols = [KmodSymbol]()

@@ -4,10 +4,11 @@ import ArgumentParser
 struct Kmodmgr: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kmodmgr",
-        abstract: "Manage out-of-tree Linux kernel modules: build, install, index, load and verify them.",
+        abstract: "A lifecycle manager for out-of-tree Linux kernel modules (this version: modinfo).",
         discussion: """
             Every path kmodmgr reads or writes is taken under --root (default /), so a chroot, an image being \
-            built, or a test tree is handled exactly like the live system.
+            built, or a test tree is handled exactly like the live system. Building, installing, indexing, \
+            loading and verifying modules are not implemented yet.
             """,
         version: kmodmgrVersion,
         subcommands: [Modinfo.self]

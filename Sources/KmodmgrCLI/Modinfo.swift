@@ -32,7 +32,6 @@ struct Modinfo: ParsableCommand {
 
     func validate() throws {
         if basedir != nil && global.root != "/" { throw ValidationError("--basedir and --root name the same thing: give one") }
-        if modules.isEmpty { throw ValidationError("missing module file or name") }
     }
 
     func run() throws {
@@ -45,12 +44,22 @@ struct Modinfo: ParsableCommand {
         var failed = false
         for argument in modules {
             do {
-                for description in try inspector.describe(argument) { Output.write(renderer.render(description)) }
+                for description in try inspector.describe(argument) {
+                    if global.verbose { Output.note(Self.resolution(of: argument, as: description)) }
+                    Output.write(renderer.render(description))
+                }
             } catch {
                 Output.error("\(error)")
                 failed = true
             }
         }
         if failed { throw ExitCode.failure }
+    }
+
+    /// What `-v` says about one argument: which module it became and how that module is stored.
+    static func resolution(of argument: String, as description: ModuleDescription) -> String {
+        let storage = description.storedAs.map { $0 == .none ? "uncompressed" : "\($0)-compressed" } ?? "built into the kernel"
+        let module = description.builtinName ?? description.filename
+        return module == argument ? "\(argument): \(storage)" : "\(argument): \(module), \(storage)"
     }
 }

@@ -14,9 +14,9 @@ enum Output {
         writeError("kmodmgr: error: \(message)\n")
     }
 
-    /// Writes `kmodmgr: warning: MESSAGE` on standard error.
-    static func warning(_ message: String) {
-        writeError("kmodmgr: warning: \(message)\n")
+    /// Writes `kmodmgr: MESSAGE` on standard error (what `-v` adds; standard output stays the command's result).
+    static func note(_ message: String) {
+        writeError("kmodmgr: \(message)\n")
     }
 
     private static func writeError(_ line: String) {

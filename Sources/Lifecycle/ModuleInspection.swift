@@ -10,6 +10,8 @@ public struct ModuleDescription: Sendable {
     public let builtinName: String?
     /// The absolute path of the module file, or `(builtin)`.
     public let filename: String
+    /// How the module file is compressed; nil for a built-in module.
+    public let storedAs: CompressionFormat?
     /// The key/value list in libkmod's order, signature fields last.
     public let fields: [ModinfoEntry]
 }
@@ -68,15 +70,16 @@ public struct ModuleInspector {
 
     /// Describes the module file at `path` with ModuleELF; `shownAs` is the file name to report.
     public func describeFile(_ path: FilePath, shownAs: String? = nil) throws(InspectError) -> ModuleDescription {
-        let parsed: Result<KernelModule, ModuleELFError>
+        let parsed: (Result<KernelModule, ModuleELFError>, CompressionFormat)
         do {
-            parsed = try Codec.withModuleImage(at: path) { image, _ in
-                Result { () throws(ModuleELFError) in try KernelModule.parse(image: image, parts: .modinfo) }
+            parsed = try Codec.withModuleImage(at: path) { image, format in
+                (Result { () throws(ModuleELFError) in try KernelModule.parse(image: image, parts: .modinfo) }, format)
             }
         } catch { throw .unreadable(error) }
-        switch parsed {
+        switch parsed.0 {
         case .success(let module):
-            return ModuleDescription(builtinName: nil, filename: shownAs ?? path.string, fields: module.infoFields)
+            return ModuleDescription(
+                builtinName: nil, filename: shownAs ?? path.string, storedAs: parsed.1, fields: module.infoFields)
         case .failure(let reason):
             throw .notAModule(path: path, reason: reason)
         }
@@ -95,7 +98,7 @@ public struct ModuleInspector {
                     descriptions.append(try describeFile(path))
                 } else {
                     let fields = try context.info(ofModuleNamed: match.name).map { ModinfoEntry(key: $0.key, value: $0.value) }
-                    descriptions.append(ModuleDescription(builtinName: match.name, filename: "(builtin)", fields: fields))
+                    descriptions.append(ModuleDescription(builtinName: match.name, filename: "(builtin)", storedAs: nil, fields: fields))
                 }
             }
             return descriptions

@@ -34,13 +34,13 @@ import Testing
         }
     }
 
-    @Test func readModuleNamesTheFileOfATruncatedXz() throws {
+    @Test func moduleImageNamesTheFileOfATruncatedXz() throws {
         let scratch = try TemporaryDirectory()
         let packed = try packedModule(.xz)
         let file = scratch.path("broken.ko.xz")
         try write(Array(packed.prefix(packed.count - 100)), to: file)
         do {
-            _ = try Codec.readModule(at: FilePath(file.path))
+            _ = try Codec.withModuleImage(at: FilePath(file.path)) { image, _ in image.count }
             Issue.record("truncated file read without error")
         } catch {
             #expect(error.path == FilePath(file.path))
@@ -49,11 +49,11 @@ import Testing
         }
     }
 
-    @Test func readModuleRefusesDirectoriesAndMissingFiles() throws {
+    @Test func moduleImageRefusesDirectoriesAndMissingFiles() throws {
         let scratch = try TemporaryDirectory()
         for (path, errno) in [(scratch.url.path, Errno.isDirectory), (scratch.path("none.ko").path, .noSuchFileOrDirectory)] {
             do {
-                _ = try Codec.readModule(at: FilePath(path))
+                _ = try Codec.withModuleImage(at: FilePath(path)) { image, _ in image.count }
                 Issue.record("\(path) read without error")
             } catch {
                 guard case .system(let system) = error.reason else { Issue.record("\(error)"); continue }

@@ -28,6 +28,16 @@ import Testing
         #expect(!ours.stdout.isEmpty)
     }
 
+    /// `-v` says on standard error what each argument resolved to; standard output is unchanged.
+    @Test func verboseExplainsResolutionOnStandardError() throws {
+        let (root, release) = try makeRoot()
+        let vfat = "\(root.url.path)/lib/modules/\(release)/kernel/fs/fat/vfat.ko"
+        let quiet = try kmodmgr(["modinfo", "--root", root.url.path, "-k", release, "fs-vfat", "unix"])
+        let verbose = try kmodmgr(["modinfo", "-v", "--root", root.url.path, "-k", release, "fs-vfat", "unix"])
+        #expect(verbose.status == 0 && verbose.stdout == quiet.stdout && quiet.stderr.isEmpty)
+        #expect(verbose.standardError == "kmodmgr: fs-vfat: \(vfat), uncompressed\nkmodmgr: unix: built into the kernel\n")
+    }
+
     @Test func basedirIsTheSameAsRoot() throws {
         let (root, release) = try makeRoot()
         let viaRoot = try kmodmgr(["modinfo", "--root", root.url.path, "-k", release, "-F", "filename", "vfat"])

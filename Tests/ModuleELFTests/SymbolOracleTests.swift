@@ -84,9 +84,9 @@ import Testing
             let module = try KernelModule.parse(try bytes(of: file))
             #expect(
                 module.versions.map { "\($0.name) \($0.crc)" } == (try context.versions(ofModuleAt: path)).map { "\($0.name) \($0.crc)" })
-            let exports = (try? context.exports(ofModuleAt: path)) ?? []
+            let exports = try context.exports(ofModuleAt: path)
             #expect(module.exports.map { "\($0.name) \($0.crc ?? 0)" } == exports.map { "\($0.name) \($0.crc)" }, "\(file.path)")
-            let imports = (try? context.imports(ofModuleAt: path)) ?? []
+            let imports = try context.imports(ofModuleAt: path)
             #expect(
                 module.imports.map { "\($0.name) \($0.crc) \($0.binding == .weak ? "W" : "U")" }
                     == imports.map { "\($0.name) \($0.crc) \($0.binding.map(String.init) ?? "?")" }, "\(file.path)")

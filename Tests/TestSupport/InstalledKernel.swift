@@ -35,7 +35,7 @@ public struct InstalledKernel: Sendable {
         return nil
     }()
 
-    /// `count` modules spread evenly over the whole tree (every k-th), always including the largest few.
+    /// `count` modules spread evenly over the whole tree (every k-th), so every subsystem is represented.
     public func sample(_ count: Int) -> [URL] {
         let step = max(1, modules.count / count)
         return stride(from: 0, to: modules.count, by: step).prefix(count).map { modules[$0] }
