@@ -27,14 +27,15 @@ let package = Package(
         library(
             "KmodmgrCLI",
             [
-                "Lifecycle", "SystemSupport", "Codecs", "ModuleELF",
+                "Lifecycle", "SystemSupport", "Codecs", "ModuleELF", "DepmodIndex",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        library("Lifecycle", ["SystemSupport", "Codecs", "ModuleELF", "KmodBridge"]),
+        library("Lifecycle", ["SystemSupport", "Codecs", "ModuleELF", "KmodBridge", "DepmodIndex"]),
         library("SystemSupport", [.product(name: "SystemPackage", package: "swift-system")]),
         library("Codecs", ["SystemSupport", "CZlib", "CLZMA", "CZstd"]),
         library("ModuleELF", ["SystemSupport", "CLibELF", .product(name: "SwiftASN1", package: "swift-asn1")]),
         library("KmodBridge", ["SystemSupport", "CKmod"]),
+        library("DepmodIndex", ["SystemSupport", "Codecs", "ModuleELF"]),
 
         systemLibrary("CKmod", pkgConfig: "libkmod", apt: "libkmod-dev"),
         systemLibrary("CLibELF", pkgConfig: "libelf", apt: "libelf-dev"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SystemSupport
 
 /// The `kmodmgr` root command: its subcommands, version and help.
 struct Kmodmgr: ParsableCommand {
@@ -11,9 +12,6 @@ struct Kmodmgr: ParsableCommand {
             loading and verifying modules are not implemented yet.
             """,
         version: kmodmgrVersion,
-        subcommands: [Modinfo.self]
+        subcommands: [Modinfo.self, DepmodCommand.self]
     )
 }
-
-/// The version `--version` prints.
-let kmodmgrVersion = "0.1.0"

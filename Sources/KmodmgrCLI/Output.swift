@@ -9,6 +9,17 @@ enum Output {
         print(text, terminator: "")
     }
 
+    /// Writes `bytes` to standard output exactly as given.
+    static func write(bytes: [UInt8]) {
+        fflush(nil)  // whatever print() buffered goes first
+        writeAll(bytes, to: 1)
+    }
+
+    /// Writes one already formatted diagnostic line on standard error.
+    static func diagnostic(_ line: String) {
+        writeError(line + "\n")
+    }
+
     /// Writes `kmodmgr: error: MESSAGE` on standard error.
     static func error(_ message: String) {
         writeError("kmodmgr: error: \(message)\n")
@@ -20,11 +31,15 @@ enum Output {
     }
 
     private static func writeError(_ line: String) {
-        var line = line
-        line.withUTF8 { bytes in
+        writeAll(Array(line.utf8), to: 2)
+    }
+
+    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
+        bytes.withUnsafeBytes { buffer in
             var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(2, bytes.baseAddress! + offset, bytes.count - offset)
+            while offset < buffer.count {
+                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 && errno == EINTR { continue }
                 if written <= 0 { return }
                 offset += written
             }

@@ -1,0 +1,37 @@
+import SystemSupport
+
+/// The keys of `modules.builtin.bin` and `modules.builtin.alias.bin`, which let libkmod answer for modules built
+/// into the kernel image (`../shared/spec/depmod.md` §6).
+enum BuiltinIndexes {
+    /// From `modules.builtin` (one path per line, `kernel/fs/ext4/ext4.ko`): key = module name, empty value,
+    /// priority 0. A line that does not start with a letter is reported and skipped.
+    static func moduleKeys(_ list: [UInt8], sink: any DiagnosticSink) -> [(key: String, value: String, priority: UInt32)] {
+        var lines = list.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if list.last == UInt8(ascii: "\n") || list.isEmpty { lines.removeLast() }
+        return lines.compactMap { line in
+            guard let first = line.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first | 0x20) else {
+                sink.warning("Invalid modules.builtin line")
+                return nil
+            }
+            let base = line.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).last ?? line
+            return (ModuleFile.moduleName(ofFileName: String(decoding: base, as: UTF8.self)), "", 0)
+        }
+    }
+
+    /// From `modules.builtin.modinfo` (NUL-terminated `module.key=value` records): for each `alias` with a
+    /// value, key = the normalised alias, value = the module name as written, priority 0.
+    static func aliasKeys(_ modinfo: [UInt8], sink: any DiagnosticSink) -> [(key: String, value: String, priority: UInt32)] {
+        modinfo.split(separator: 0).compactMap { record in
+            guard let dot = record.firstIndex(of: UInt8(ascii: ".")),
+                let equals = record[dot...].firstIndex(of: UInt8(ascii: "=")),
+                record[(dot + 1)..<equals].elementsEqual("alias".utf8), equals + 1 < record.endIndex
+            else { return nil }
+            let alias = String(decoding: record[(equals + 1)...], as: UTF8.self)
+            guard let key = AliasNormalization.normalize(alias) else {
+                sink.warning("Unmatched bracket in \(alias)")
+                return nil
+            }
+            return (key, String(decoding: record[..<dot], as: UTF8.self), 0)
+        }
+    }
+}

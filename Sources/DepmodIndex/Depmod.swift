@@ -1,0 +1,103 @@
+import SystemPackage
+import SystemSupport
+
+/// depmod's job as a library call: find a kernel's modules, read them (in parallel, through the parse cache),
+/// resolve symbols and dependencies, and produce the ten index files byte-identical to kmod 30's depmod
+/// (`../shared/spec/depmod.md`). The lifecycle commands call `run`; `kmodmgr depmod` is a thin front end.
+public enum Depmod {
+    /// Indexes the module directory and publishes the result, holding the directory's lock throughout so two
+    /// runs never interleave. On any error nothing is changed.
+    @discardableResult
+    public static func run(_ request: DepmodRequest, sink: any DiagnosticSink) throws(DepmodError) -> GeneratedIndex {
+        try checkModuleDirectory(request)
+        let lock: DirectoryLock
+        do { lock = try DirectoryLock(request.moduleDirectory) } catch { throw .publish(error) }
+        let index = try generate(request, sink: sink)
+        try index.publish()
+        lock.release()
+        return index
+    }
+
+    /// Reads and resolves everything and returns the files without writing them (`depmod -n` prints these).
+    public static func generate(_ request: DepmodRequest, sink: any DiagnosticSink) throws(DepmodError) -> GeneratedIndex {
+        try checkModuleDirectory(request)
+        let inputs = try ModuleSet(request, sink: sink)
+        let cache = request.useCache ? ParseCache.load(from: request.moduleDirectory) : ParseCache()
+        let reading = ModuleReading(modules: inputs.modules, cache: cache)
+        for (module, facts) in zip(inputs.modules, reading.facts) where facts.unreadableReason != nil {
+            sink.warning("failed to load symbols from \(module.hostPath): \(facts.unreadableReason!)")
+        }
+
+        var checks = SymbolResolution.Checks()
+        checks.kernelSymbols = request.kernelSymbols
+        checks.reportUnresolved = request.reportUnresolved
+        checks.symbolPrefix = request.symbolPrefix
+        checks.explain = request.explain
+        if request.reportUnresolved && request.kernelSymbols == nil {
+            sink.warning("-e needs -E or -F; unresolved symbols are not reported")
+        }
+        let resolution = SymbolResolution(modules: inputs.modules, facts: reading.facts, checks: checks, sink: sink)
+        let dependencyLines = try Self.dependencyLines(inputs.modules, resolution.directDependencies)
+
+        let contents = IndexContents(
+            modules: inputs.modules, facts: reading.facts, dependencyLines: dependencyLines,
+            ownedSymbols: resolution.ownedSymbols, builtinList: inputs.builtinList, builtinModinfo: inputs.builtinModinfo,
+            layout: request.layout, warnDuplicates: request.warnDuplicates, sink: sink)
+        var files = [(file: IndexFile, contents: [UInt8])]()
+        for file in IndexFile.allCases {
+            do { files.append((file, try contents.bytes(of: file))) } catch { throw .index(file, error) }
+        }
+
+        var newCache = reading.updatedCache
+        newCache.fingerprint = inputs.fingerprint
+        newCache.outputSizes = Dictionary(uniqueKeysWithValues: files.map { ($0.file.fileName, $0.contents.count) })
+        return GeneratedIndex(
+            moduleDirectory: request.moduleDirectory, files: files, explanations: resolution.explanations,
+            moduleCount: inputs.modules.count, modulesRead: reading.modulesRead,
+            cache: request.useCache ? newCache : nil)
+    }
+
+    /// `-A`: whether the index already describes the modules on disk — the same module files (none added,
+    /// changed, deleted or renamed), the same configuration and inputs, and every index file still as written.
+    public static func isUpToDate(_ request: DepmodRequest, sink: any DiagnosticSink) -> Bool {
+        guard (try? checkModuleDirectory(request)) != nil, let inputs = try? ModuleSet(request, sink: sink) else { return false }
+        let cache = ParseCache.load(from: request.moduleDirectory)
+        guard cache.fingerprint == inputs.fingerprint, cache.entries.count == inputs.modules.count else { return false }
+        for module in inputs.modules {
+            guard let entry = cache.entries[module.hostPath.string], let status = try? FileBytes.status(module.hostPath),
+                entry.status == status
+            else { return false }
+        }
+        return IndexFile.allCases.allSatisfy { file in
+            let status = try? FileBytes.status(request.moduleDirectory.appending(file.fileName))
+            return status.map { Int($0.size) } == cache.outputSizes[file.fileName]
+        }
+    }
+
+    private static func checkModuleDirectory(_ request: DepmodRequest) throws(DepmodError) {
+        guard DepmodRequest.isKernelRelease(request.kernelRelease) else { throw .badKernelRelease(request.kernelRelease) }
+        do throws(SystemError) {
+            let status = try FileBytes.status(request.moduleDirectory)
+            if status.kind != .directory { throw SystemError("open directory", path: request.moduleDirectory, errno: .notDirectory) }
+        } catch { throw .moduleDirectory(error) }
+    }
+
+    /// Each module's `modules.dep` line (without newline): its path, a colon, then every module it needs,
+    /// directly or not, in topological order.
+    static func dependencyLines(_ modules: [ModuleFile], _ dependencies: [[Int]]) throws(DepmodError) -> [String] {
+        let order: DependencyOrder
+        switch DependencyOrder.sort(dependencies) {
+        case .success(let sorted): order = sorted
+        case .failure(let report):
+            throw .dependencyCycle(cycles: report.cycles.map { $0.map { modules[$0].name } }, moduleCount: report.moduleCount)
+        }
+        var visited = [Bool](repeating: false, count: modules.count)
+        return modules.indices.map { index in
+            var line = modules[index].indexedPath + ":"
+            for dependency in order.closure(of: index, in: dependencies, visited: &visited) {
+                line += " " + modules[dependency].indexedPath
+            }
+            return line
+        }
+    }
+}

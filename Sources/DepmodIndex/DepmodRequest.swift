@@ -1,0 +1,47 @@
+import SystemPackage
+import SystemSupport
+
+/// One indexing run, with the meaning of depmod(8)'s options.
+public struct DepmodRequest: Sendable {
+    /// Every path is taken under this root (`-b`, `--root`).
+    public var root: Root
+    /// The kernel release whose module directory is indexed; must start with `N.N`.
+    public var kernelRelease: String
+    /// `-C`: depmod.d directories or files, as given; nil means the default directories under the root.
+    public var configurationLocations: [FilePath]?
+    /// Module files to index instead of the whole tree (paths on this machine); nil means all modules (`-a`).
+    public var explicitModules: [FilePath]?
+    /// `-E` / `-F`: the kernel's own exported symbols.
+    public var kernelSymbols: KernelSymbols?
+    /// `-e`: report imports nothing provides, and CRC mismatches with `-E`.
+    public var reportUnresolved = false
+    /// `-P`: a character symbol names may start with, to ignore.
+    public var symbolPrefix: Character?
+    /// `-v`: explain each dependency.
+    public var explain = false
+    /// `-w`: warn about duplicate values in an index.
+    public var warnDuplicates = false
+    /// Node order of the `.bin` files.
+    public var layout: IndexLayout = .v30
+    /// Whether to reuse what earlier runs read from unchanged modules (and record this run's reading).
+    public var useCache = true
+
+    public init(root: Root, kernelRelease: String) {
+        self.root = root
+        self.kernelRelease = kernelRelease
+    }
+
+    /// The module directory on this machine (`<root>/lib/modules/<kver>`).
+    public var moduleDirectory: FilePath { root.moduleDirectory(release: kernelRelease) }
+
+    /// Whether `release` looks like a kernel release (`%u.%u` at the start, as depmod checks).
+    public static func isKernelRelease(_ release: String) -> Bool {
+        let parts = release.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count >= 2, let major = parts.first, !major.isEmpty, major.allSatisfy(\.isASCIINumber) else { return false }
+        return parts[1].first?.isASCIINumber == true
+    }
+}
+
+extension Character {
+    fileprivate var isASCIINumber: Bool { isASCII && isNumber }
+}

@@ -1,0 +1,74 @@
+import Codecs
+import ModuleELF
+import SystemPackage
+
+/// What indexing needs from one module file — exports, imports, and the `.modinfo` entries that feed index
+/// files. Small enough to cache, so an unchanged module is never read twice.
+public struct ModuleFacts: Sendable, Equatable {
+    /// An exported symbol and its modversions CRC (nil without modversions).
+    public struct Export: Sendable, Equatable {
+        public let name: String
+        public let crc: UInt64?
+    }
+
+    /// An undefined symbol, the CRC the module expects, and whether the reference is weak.
+    public struct Import: Sendable, Equatable {
+        public let name: String
+        public let crc: UInt64
+        public let isWeak: Bool
+    }
+
+    public var exports: [Export] = []
+    public var imports: [Import] = []
+    /// `.modinfo` entries whose key depmod uses (`alias`, `softdep`), in section order.
+    public var modinfo: [ModinfoEntry] = []
+    /// Why the module could not be read; such a module is still listed, with nothing else known.
+    public var unreadableReason: String?
+
+    public init() {}
+
+    /// The keys of `.modinfo` that index files are made from.
+    static let indexedKeys: Set<String> = ["alias", "softdep"]
+
+    /// Facts read from the module file at `path` (decompressed once if needed). Failures become an unreadable
+    /// module, as depmod lists a module it cannot read and goes on.
+    static func read(_ path: FilePath) -> ModuleFacts {
+        let outcome: Result<KernelModule, Unreadable>
+        do {
+            outcome = try Codec.withModuleImage(at: path) { image, format in
+                // Debian's kmod has no zlib: its depmod and libkmod cannot read gzip modules, so neither do we.
+                if format == .gzip { return .failure(Unreadable("gzip-compressed modules are not supported by kmod here")) }
+                // libkmod refuses files shorter than its longest magic (6 bytes).
+                if image.count < 6 { return .failure(Unreadable("file too short")) }
+                return Result { () throws(ModuleELFError) in try KernelModule.parse(image: image, parts: .all) }
+                    .mapError { Unreadable($0.description) }
+            }
+        } catch {
+            return ModuleFacts(unreadable: error.description)
+        }
+        switch outcome {
+        case .failure(let failure): return ModuleFacts(unreadable: "'\(path)': \(failure.reason)")
+        case .success(let module): return ModuleFacts(module)
+        }
+    }
+
+    private struct Unreadable: Error {
+        let reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+
+    init(unreadable reason: String) {
+        unreadableReason = reason
+    }
+
+    init(_ module: KernelModule) {
+        exports = module.exports.map { Export(name: $0.name, crc: $0.crc) }
+        imports = module.imports.map { Import(name: $0.name, crc: $0.crc, isWeak: $0.binding == .weak) }
+        modinfo = module.modinfo.filter { Self.indexedKeys.contains($0.key) }
+    }
+
+    /// The `.modinfo` values of `key`, in section order.
+    func values(of key: String) -> [String] {
+        modinfo.compactMap { $0.key == key ? $0.value : nil }
+    }
+}

@@ -1,0 +1,48 @@
+import SystemPackage
+
+/// A module file that will be indexed: its name, where kmodmgr reads it, and the path the index records.
+public struct ModuleFile: Sendable, Hashable {
+    /// The module name: the file name cut at its first `.`, with `-` turned into `_` (`snd-hda-intel.ko.xz` →
+    /// `snd_hda_intel`). `.modinfo`'s `name=` is not used, as in depmod.
+    public let name: String
+    /// Where the file is on this machine (under the root).
+    public let hostPath: FilePath
+    /// The absolute path as the managed system sees it (inside the root), as a string.
+    public let systemPath: String
+    /// The path below the module directory (`kernel/fs/ext4/ext4.ko.xz`), or nil outside it (external dirs).
+    public let relativePath: String?
+
+    init(hostPath: FilePath, systemPath: String, moduleDirectory: String) {
+        self.hostPath = hostPath
+        self.systemPath = systemPath
+        let prefix = moduleDirectory + "/"
+        relativePath = systemPath.hasPrefix(prefix) ? String(systemPath.dropFirst(prefix.count)) : nil
+        name = Self.moduleName(ofFileName: String(systemPath.split(separator: "/").last ?? ""))
+    }
+
+    /// What index files write for this module: the relative path, or the absolute one for external modules.
+    public var indexedPath: String { relativePath ?? systemPath }
+
+    /// The key `modules.order` lines are matched against: the relative path cut after the directory plus
+    /// `name.count + 3` characters of the file name — `kernel/x/foo-bar.ko` for `kernel/x/foo-bar.ko.xz`.
+    var orderKey: String? {
+        guard let relativePath else { return nil }
+        let slash = relativePath.utf8.lastIndex(of: UInt8(ascii: "/")).map { relativePath.utf8.distance(from: relativePath.utf8.startIndex, to: $0) + 1 } ?? 0
+        let length = min(relativePath.utf8.count, slash + name.utf8.count + 3)
+        return String(decoding: relativePath.utf8.prefix(length), as: UTF8.self)
+    }
+
+    /// The module name a file name gives (see `name`).
+    static func moduleName(ofFileName fileName: String) -> String {
+        let stem = fileName.utf8.split(separator: UInt8(ascii: "."), maxSplits: 1, omittingEmptySubsequences: false).first ?? []
+        return String(decoding: stem.map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
+    }
+
+    /// File names depmod considers at all: longer than, and ending in, `.ko`, `.ko.xz` or `.ko.zst`. (`.ko.gz` is
+    /// not among them: Debian's kmod is built without zlib, so its depmod and libkmod ignore such files.)
+    static func isModuleFileName(_ name: String) -> Bool {
+        moduleExtensions.contains { name.utf8.count > $0.utf8.count && name.hasSuffix($0) }
+    }
+
+    static let moduleExtensions = [".ko", ".ko.xz", ".ko.zst"]
+}

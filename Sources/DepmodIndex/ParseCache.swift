@@ -1,0 +1,180 @@
+import ModuleELF
+import SystemPackage
+import SystemSupport
+
+/// What earlier runs read from each module, kept next to the index (`modules.kmodmgr-cache.bin`), so that a run
+/// after one module changed reads only that module.
+///
+/// An entry is used only if the file still has the same path, size, modification time (to the nanosecond),
+/// inode and device; the whole cache is ignored if another kmodmgr version or format wrote it. The file also
+/// records the inputs of the run that wrote it (`fingerprint`) and the sizes of the index files it published,
+/// which is how `-A` tells an up-to-date index from a stale one — including deleted and renamed modules.
+///
+/// Format (little-endian): the `header` line, then u32 entry count and entries; a string is a u32 length and
+/// UTF-8 bytes. Entry: path, i64 size, i64 mtime ns, u64 inode, u64 device, u8 readable flag, then either a
+/// reason string or the facts (exports: name, u8 has-CRC, u64 CRC; imports: name, u64 CRC, u8 weak; modinfo:
+/// key, value; each list prefixed by its u32 count). Then the fingerprint string and u32 count of
+/// `(file name, u64 size)` output records.
+struct ParseCache {
+    static let fileName = "modules.kmodmgr-cache.bin"
+    static let header = Array("kmodmgr \(kmodmgrVersion) depmod cache 1\n".utf8)
+
+    struct Entry: Sendable {
+        let status: FileStatus
+        let facts: ModuleFacts
+    }
+
+    var entries: [String: Entry] = [:]
+    var fingerprint = ""
+    var outputSizes: [String: Int] = [:]
+
+    init() {}
+
+    /// The cache in `directory`, or an empty one if it is missing, unreadable or from another version.
+    static func load(from directory: FilePath) -> ParseCache {
+        guard let bytes = try? FileBytes.read(directory.appending(fileName)) else { return ParseCache() }
+        var reader = CacheReader(bytes: bytes)
+        return (try? reader.readCache()) ?? ParseCache()
+    }
+
+    func encoded() -> [UInt8] {
+        var writer = CacheWriter()
+        writer.bytes.append(contentsOf: Self.header)
+        writer.count(entries.count)
+        for (path, entry) in entries.sorted(by: { $0.key < $1.key }) {
+            writer.string(path)
+            writer.integer(UInt64(bitPattern: entry.status.size))
+            writer.integer(UInt64(bitPattern: entry.status.modificationNanoseconds))
+            writer.integer(entry.status.inode)
+            writer.integer(entry.status.device)
+            let facts = entry.facts
+            if let reason = facts.unreadableReason {
+                writer.bytes.append(0)
+                writer.string(reason)
+                continue
+            }
+            writer.bytes.append(1)
+            writer.count(facts.exports.count)
+            for export in facts.exports {
+                writer.string(export.name)
+                writer.bytes.append(export.crc == nil ? 0 : 1)
+                writer.integer(export.crc ?? 0)
+            }
+            writer.count(facts.imports.count)
+            for symbol in facts.imports {
+                writer.string(symbol.name)
+                writer.integer(symbol.crc)
+                writer.bytes.append(symbol.isWeak ? 1 : 0)
+            }
+            writer.count(facts.modinfo.count)
+            for entry in facts.modinfo {
+                writer.string(entry.key)
+                writer.string(entry.value)
+            }
+        }
+        writer.string(fingerprint)
+        writer.count(outputSizes.count)
+        for (name, size) in outputSizes.sorted(by: { $0.key < $1.key }) {
+            writer.string(name)
+            writer.integer(UInt64(size))
+        }
+        return writer.bytes
+    }
+}
+
+private struct CacheWriter {
+    var bytes: [UInt8] = []
+
+    mutating func integer(_ value: UInt64) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func count(_ value: Int) {
+        withUnsafeBytes(of: UInt32(value).littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func string(_ value: String) {
+        count(value.utf8.count)
+        bytes.append(contentsOf: value.utf8)
+    }
+}
+
+/// Decodes what `CacheWriter` wrote; any inconsistency throws, and the caller then starts from an empty cache.
+private struct CacheReader {
+    struct Truncated: Error {}
+
+    let bytes: [UInt8]
+    var offset = 0
+
+    mutating func readCache() throws(Truncated) -> ParseCache {
+        guard bytes.starts(with: ParseCache.header) else { throw Truncated() }
+        offset = ParseCache.header.count
+        var cache = ParseCache()
+        let entryCount = try count()
+        cache.entries.reserveCapacity(entryCount)
+        for _ in 0..<entryCount {
+            let path = try string()
+            let size = Int64(bitPattern: try integer())
+            let modification = Int64(bitPattern: try integer())
+            let inode = try integer()
+            let device = try integer()
+            let status = FileStatus(
+                kind: .regularFile, size: size, device: device, inode: inode, modificationNanoseconds: modification)
+            var facts = ModuleFacts()
+            if try byte() == 0 {
+                facts.unreadableReason = try string()
+            } else {
+                for _ in 0..<(try count()) {
+                    let name = try string()
+                    let hasCRC = try byte() == 1
+                    let crc = try integer()
+                    facts.exports.append(.init(name: name, crc: hasCRC ? crc : nil))
+                }
+                for _ in 0..<(try count()) {
+                    facts.imports.append(.init(name: try string(), crc: try integer(), isWeak: try byte() == 1))
+                }
+                for _ in 0..<(try count()) {
+                    facts.modinfo.append(ModinfoEntry(key: try string(), value: try string()))
+                }
+            }
+            cache.entries[path] = ParseCache.Entry(status: status, facts: facts)
+        }
+        cache.fingerprint = try string()
+        for _ in 0..<(try count()) {
+            let name = try string()
+            cache.outputSizes[name] = Int(try integer())
+        }
+        guard offset == bytes.count else { throw Truncated() }
+        return cache
+    }
+
+    mutating func byte() throws(Truncated) -> UInt8 {
+        guard offset < bytes.count else { throw Truncated() }
+        offset += 1
+        return bytes[offset - 1]
+    }
+
+    mutating func integer() throws(Truncated) -> UInt64 {
+        guard offset + 8 <= bytes.count else { throw Truncated() }
+        var value: UInt64 = 0
+        for index in (0..<8).reversed() { value = value << 8 | UInt64(bytes[offset + index]) }
+        offset += 8
+        return value
+    }
+
+    mutating func count() throws(Truncated) -> Int {
+        guard offset + 4 <= bytes.count else { throw Truncated() }
+        var value = 0
+        for index in (0..<4).reversed() { value = value << 8 | Int(bytes[offset + index]) }
+        offset += 4
+        // No count can exceed the bytes left; this stops a corrupt count from reserving gigabytes.
+        guard value <= bytes.count - offset else { throw Truncated() }
+        return value
+    }
+
+    mutating func string() throws(Truncated) -> String {
+        let length = try count()
+        defer { offset += length }
+        return String(decoding: bytes[offset..<(offset + length)], as: UTF8.self)
+    }
+}

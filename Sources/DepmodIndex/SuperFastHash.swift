@@ -1,0 +1,73 @@
+/// Paul Hsieh's SuperFastHash, as kmod's hash table uses it. The table's iteration order (bucket, then byte
+/// order) decides the line order of `modules.symbols` and of every module `modules.order` does not list, so this
+/// must match kmod bit for bit (`../shared/spec/depmod.md` §3.1).
+enum SuperFastHash {
+    static func hash(_ key: String) -> UInt32 {
+        var key = key
+        return key.withUTF8 { hash($0) }
+    }
+
+    /// The hash of `bytes`. Two-byte groups are read little-endian (kmod reads them in host order on x86-64);
+    /// tail bytes are sign-extended, as C's `char` is on x86.
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        func pair(_ index: Int) -> UInt32 { UInt32(bytes[index]) | UInt32(bytes[index + 1]) << 8 }
+        func signed(_ index: Int) -> UInt32 { UInt32(bitPattern: Int32(Int8(bitPattern: bytes[index]))) }
+
+        var hash = UInt32(truncatingIfNeeded: bytes.count)
+        var index = 0
+        while bytes.count - index >= 4 {
+            hash &+= pair(index)
+            let mixed = (pair(index + 2) << 11) ^ hash
+            hash = (hash << 16) ^ mixed
+            hash &+= hash >> 11
+            index += 4
+        }
+        switch bytes.count - index {
+        case 3:
+            hash &+= pair(index)
+            hash ^= hash << 16
+            hash ^= signed(index + 2) << 18
+            hash &+= hash >> 11
+        case 2:
+            hash &+= pair(index)
+            hash ^= hash << 11
+            hash &+= hash >> 17
+        case 1:
+            hash &+= signed(index)
+            hash ^= hash << 10
+            hash &+= hash >> 1
+        default:
+            break
+        }
+        hash ^= hash << 3
+        hash &+= hash >> 5
+        hash ^= hash << 4
+        hash &+= hash >> 17
+        hash ^= hash << 25
+        hash &+= hash >> 6
+        return hash
+    }
+}
+
+/// The order in which kmod's hash table (with `buckets` buckets, a power of two) iterates its keys: ascending
+/// bucket, then ascending bytes (`strcmp`) within a bucket.
+struct HashTableOrder {
+    let buckets: UInt32
+
+    /// kmod's module table (`modules_by_name`).
+    static let modules = HashTableOrder(buckets: 512)
+    /// kmod's symbol table (`symbols`).
+    static let symbols = HashTableOrder(buckets: 2048)
+
+    /// `items` sorted into this table's iteration order by `key`.
+    func sorted<T>(_ items: [T], by key: (T) -> String) -> [T] {
+        let keyed = items.map { item -> (bucket: UInt32, key: String, item: T) in
+            let name = key(item)
+            return (SuperFastHash.hash(name) & (buckets - 1), name, item)
+        }
+        return keyed.sorted { lhs, rhs in
+            if lhs.bucket != rhs.bucket { return lhs.bucket < rhs.bucket }
+            return lhs.key.utf8.lexicographicallyPrecedes(rhs.key.utf8)
+        }.map(\.item)
+    }
+}

@@ -1,0 +1,72 @@
+import SystemSupport
+
+/// Who provides each exported symbol, and which modules each module needs because of it
+/// (`../shared/spec/depmod.md` §4).
+struct SymbolResolution {
+    /// Per module (array order), the modules it uses directly, in first-reference order.
+    let directDependencies: [[Int]]
+    /// Every symbol a module provides, with its owner, in kmod's symbol-table order (what `modules.symbols` lists).
+    let ownedSymbols: [(name: String, owner: Int)]
+    /// `-v`: one `PATH needs "SYMBOL": OWNER_PATH` line per new direct dependency.
+    let explanations: [String]
+
+    /// What to check about imports, and against which kernel symbols.
+    struct Checks {
+        var kernelSymbols: KernelSymbols?
+        /// `-e`: report imports nobody provides, and CRC mismatches with `-E`.
+        var reportUnresolved = false
+        /// `-P`: a character to strip from the front of symbol names.
+        var symbolPrefix: Character?
+        /// `-v`: collect `explanations`.
+        var explain = false
+    }
+
+    init(modules: [ModuleFile], facts: [ModuleFacts], checks: Checks, sink: any DiagnosticSink) {
+        var table = [String: (owner: Int, crc: UInt64)]()
+        table.reserveCapacity(facts.reduce(0) { $0 + $1.exports.count } + (checks.kernelSymbols?.crcByName.count ?? 0))
+        for (name, crc) in checks.kernelSymbols?.crcByName ?? [:] { table[name] = (-1, crc) }
+        for (index, module) in facts.enumerated() {
+            for export in module.exports {
+                table[Self.strip(export.name, prefix: checks.symbolPrefix)] = (index, export.crc ?? 0)
+            }
+        }
+
+        let checkVersions = checks.reportUnresolved && checks.kernelSymbols?.hasVersions == true
+        let reportUnknown = checks.reportUnresolved && checks.kernelSymbols != nil
+        var dependencies = [[Int]](repeating: [], count: facts.count)
+        var explanations = [String]()
+        for (index, module) in facts.enumerated() {
+            var seen = Set<Int>()
+            for symbol in module.imports {
+                var name = Substring(symbol.name)
+                if name.first == "." { name = name.dropFirst() }
+                let key = Self.strip(String(name), prefix: checks.symbolPrefix)
+                guard let entry = table[key] else {
+                    if reportUnknown && !symbol.isWeak {
+                        sink.warning("\(modules[index].hostPath) needs unknown symbol \(key)")
+                    }
+                    continue
+                }
+                if checkVersions && !symbol.isWeak && entry.crc != symbol.crc {
+                    sink.warning("\(modules[index].hostPath) disagrees about version of symbol \(key)")
+                }
+                // Weak references create dependencies too; kernel symbols (no owner) do not.
+                guard entry.owner >= 0, entry.owner != index, seen.insert(entry.owner).inserted else { continue }
+                dependencies[index].append(entry.owner)
+                if checks.explain {
+                    explanations.append("\(modules[index].hostPath) needs \"\(key)\": \(modules[entry.owner].hostPath)")
+                }
+            }
+        }
+        directDependencies = dependencies
+        self.explanations = explanations
+        let owned = table.compactMap { name, entry in entry.owner >= 0 ? (name: name, owner: entry.owner) : nil }
+        ownedSymbols = HashTableOrder.symbols.sorted(owned, by: \.name)
+    }
+
+    /// `name` without one leading `prefix` character.
+    private static func strip(_ name: String, prefix: Character?) -> String {
+        guard let prefix, name.first == prefix else { return name }
+        return String(name.dropFirst())
+    }
+}

@@ -1,0 +1,46 @@
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Directory entries in raw `readdir` order — the order depmod walks in, which decides its tie-breaks.
+public enum DirectoryListing {
+    /// What `readdir`'s `d_type` says an entry is.
+    public enum EntryKind: Sendable, Equatable {
+        case directory, regularFile, symbolicLink, other, unknown
+    }
+
+    public struct Entry: Sendable {
+        public let name: String
+        public let kind: EntryKind
+    }
+
+    /// The entries of `directory` except `.` and `..`, in `readdir` order; nil if it cannot be opened.
+    public static func entries(in directory: FilePath) -> [Entry]? {
+        guard let stream = directory.withPlatformString({ opendir($0) }) else { return nil }
+        defer { closedir(stream) }
+        var entries = [Entry]()
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            let kind: EntryKind =
+                switch Int32(entry.pointee.d_type) {
+                case Int32(DT_DIR): .directory
+                case Int32(DT_REG): .regularFile
+                case Int32(DT_LNK): .symbolicLink
+                case Int32(DT_UNKNOWN): .unknown
+                default: .other
+                }
+            entries.append(Entry(name: name, kind: kind))
+        }
+        return entries
+    }
+
+    /// The names in `directory` in `readdir` order (none if it cannot be opened).
+    public static func names(in directory: FilePath) -> [String] {
+        entries(in: directory)?.map(\.name) ?? []
+    }
+}
