@@ -47,6 +47,7 @@ let package = Package(
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "TestSupport"]),
         .testTarget(name: "ModuleELFTests", dependencies: ["ModuleELF", "Codecs", "KmodBridge", "TestSupport"]),
         .testTarget(name: "KmodmgrCLITests", dependencies: ["kmodmgr", "TestSupport"]),
+        .testTarget(name: "DepmodIndexTests", dependencies: ["DepmodIndex", "KmodBridge", "SystemSupport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -92,7 +92,7 @@ struct TrieNode {
         _ keys: ArraySlice<[UInt8]>, depth: Int, isRoot: Bool, values valuesOf: ([UInt8]) -> [IndexValue]
     ) -> TrieNode {
         var node = TrieNode()
-        let first = keys[keys.startIndex]
+        guard let first = keys.first else { return node }
         var end = depth
         if !isRoot {
             // Sorted keys: what the first and last share, every key in between shares.
