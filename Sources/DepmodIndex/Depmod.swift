@@ -43,9 +43,11 @@ public enum Depmod {
             modules: inputs.modules, facts: reading.facts, dependencyLines: dependencyLines,
             ownedSymbols: resolution.ownedSymbols, builtinList: inputs.builtinList, builtinModinfo: inputs.builtinModinfo,
             layout: request.layout, warnDuplicates: request.warnDuplicates, sink: sink)
+        // The ten files are independent of each other: make them on all cores.
+        let made = IndexFile.allCases.parallelMap { file in Result { () throws(IndexFormatError) in try contents.bytes(of: file) } }
         var files = [(file: IndexFile, contents: [UInt8])]()
-        for file in IndexFile.allCases {
-            do { files.append((file, try contents.bytes(of: file))) } catch { throw .index(file, error) }
+        for (file, result) in zip(IndexFile.allCases, made) {
+            do { files.append((file, try result.get())) } catch { throw .index(file, error) }
         }
 
         var newCache = reading.updatedCache

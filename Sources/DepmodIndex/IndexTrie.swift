@@ -55,12 +55,11 @@ struct IndexTrie {
 
     /// The index file's bytes in `layout`.
     func serialized(_ layout: IndexLayout) throws(IndexFormatError) -> [UInt8] {
-        let keys = valuesByKey.keys.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
-        let root = TrieNode.build(keys[...], depth: 0, isRoot: true) { key in
+        let keyed = valuesByKey.map { key, values in
             // Equal priorities newest first: reverse insertion order, then a stable sort by priority.
-            let values = valuesByKey[String(decoding: key, as: UTF8.self)] ?? []
-            return Array(values.reversed()).stableSorted { $0.priority < $1.priority }
-        }
+            (key: Array(key.utf8), values: Array(values.reversed()).stableSorted { $0.priority < $1.priority })
+        }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        let root = TrieNode.build(keyed[...], depth: 0, isRoot: true)
         var writer = IndexWriter()
         try writer.write(root, layout: layout)
         return writer.bytes
@@ -88,27 +87,25 @@ struct TrieNode {
     var values: [IndexValue] = []
 
     /// The node for the keys in `keys` (sorted, distinct, all sharing their first `depth` bytes).
-    static func build(
-        _ keys: ArraySlice<[UInt8]>, depth: Int, isRoot: Bool, values valuesOf: ([UInt8]) -> [IndexValue]
-    ) -> TrieNode {
+    static func build(_ keys: ArraySlice<(key: [UInt8], values: [IndexValue])>, depth: Int, isRoot: Bool) -> TrieNode {
         var node = TrieNode()
-        guard let first = keys.first else { return node }
+        guard let first = keys.first?.key else { return node }
         var end = depth
         if !isRoot {
             // Sorted keys: what the first and last share, every key in between shares.
-            let last = keys[keys.index(before: keys.endIndex)]
+            let last = keys[keys.index(before: keys.endIndex)].key
             while end < first.count && end < last.count && first[end] == last[end] { end += 1 }
         }
         node.prefix = first[depth..<end]
         var rest = keys
         if first.count == end {
-            node.values = valuesOf(first)
+            node.values = keys[keys.startIndex].values
             rest = rest.dropFirst()
         }
-        while let head = rest.first {
+        while let head = rest.first?.key {
             let character = head[end]
-            let groupEnd = rest.firstIndex { $0[end] != character } ?? rest.endIndex
-            node.children.append((character, build(rest[rest.startIndex..<groupEnd], depth: end + 1, isRoot: false, values: valuesOf)))
+            let groupEnd = rest.firstIndex { $0.key[end] != character } ?? rest.endIndex
+            node.children.append((character, build(rest[rest.startIndex..<groupEnd], depth: end + 1, isRoot: false)))
             rest = rest[groupEnd...]
         }
         return node
@@ -118,7 +115,8 @@ struct TrieNode {
 extension Array {
     /// A sort that keeps equal elements in their current order.
     func stableSorted(by areInIncreasingOrder: (Element, Element) -> Bool) -> [Element] {
-        enumerated().sorted { lhs, rhs in
+        if count < 2 { return self }
+        return enumerated().sorted { lhs, rhs in
             if areInIncreasingOrder(lhs.element, rhs.element) { return true }
             if areInIncreasingOrder(rhs.element, lhs.element) { return false }
             return lhs.offset < rhs.offset

@@ -32,15 +32,15 @@ public struct ModuleFacts: Sendable, Equatable {
 
     /// Facts read from the module file at `path` (decompressed once if needed). Failures become an unreadable
     /// module, as depmod lists a module it cannot read and goes on.
-    static func read(_ path: FilePath) -> ModuleFacts {
+    static func read(_ path: FilePath, using reader: ScratchImageReader) -> ModuleFacts {
         let outcome: Result<KernelModule, Unreadable>
         do {
-            outcome = try Codec.withModuleImage(at: path) { image, format in
+            outcome = try reader.withModuleImage(at: path) { image, format in
                 // Debian's kmod has no zlib: its depmod and libkmod cannot read gzip modules, so neither do we.
                 if format == .gzip { return .failure(Unreadable("gzip-compressed modules are not supported by kmod here")) }
                 // libkmod refuses files shorter than its longest magic (6 bytes).
                 if image.count < 6 { return .failure(Unreadable("file too short")) }
-                return Result { () throws(ModuleELFError) in try KernelModule.parse(image: image, parts: .all) }
+                return Result { () throws(ModuleELFError) in try KernelModule.parse(image: image, parts: [.modinfo, .symbols]) }
                     .mapError { Unreadable($0.description) }
             }
         } catch {

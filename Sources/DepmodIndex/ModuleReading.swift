@@ -1,3 +1,4 @@
+import Codecs
 import SystemSupport
 
 /// Reads the facts of every module, on all cores, taking unchanged modules from the parse cache.
@@ -10,13 +11,14 @@ struct ModuleReading {
     let updatedCache: ParseCache
 
     init(modules: [ModuleFile], cache: ParseCache) {
+        let readers = ScratchImageReader.Pool()
         let results = modules.parallelMap { module -> (FileStatus?, ModuleFacts, Bool) in
             // The status is taken before reading: a file changed in between is simply read again next time.
             let status = try? FileBytes.status(module.hostPath)
             if let status, let entry = cache.entries[module.hostPath.string], entry.status == status {
                 return (status, entry.facts, false)
             }
-            return (status, ModuleFacts.read(module.hostPath), true)
+            return (status, readers.withReader { ModuleFacts.read(module.hostPath, using: $0) }, true)
         }
         facts = results.map(\.1)
         modulesRead = results.filter(\.2).count

@@ -73,7 +73,7 @@ public struct ModuleInspector {
         let parsed: (Result<KernelModule, ModuleELFError>, CompressionFormat)
         do {
             parsed = try Codec.withModuleImage(at: path) { image, format in
-                (Result { () throws(ModuleELFError) in try KernelModule.parse(image: image, parts: .modinfo) }, format)
+                (Result { () throws(ModuleELFError) in try KernelModule.parse(image: image, parts: [.modinfo, .signature]) }, format)
             }
         } catch { throw .unreadable(error) }
         switch parsed.0 {

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Bounds-checked reads from an ELF image in its own byte order. Every offset comes from the file, so every
 /// read checks `offset + width <= count` with overflow-safe arithmetic and returns nil instead of trapping.
 struct ByteReader {
@@ -32,8 +36,8 @@ struct ByteReader {
 extension UnsafeRawBufferPointer {
     /// The bytes up to the first NUL (or the end) as a string, decoded leniently like C code would print them.
     func cString(from start: Int = 0) -> String {
-        let tail = self[start...]
-        let end = tail.firstIndex(of: 0) ?? endIndex
-        return String(decoding: self[start..<end], as: UTF8.self)
+        guard start < count else { return "" }
+        let length = memchr(baseAddress! + start, 0, count - start).map { UnsafeRawPointer($0) - (baseAddress! + start) } ?? count - start
+        return String(decoding: UnsafeRawBufferPointer(start: baseAddress! + start, count: length), as: UTF8.self)
     }
 }

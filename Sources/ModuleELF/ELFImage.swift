@@ -1,5 +1,9 @@
 import CLibELF
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One section header, copied out of libelf into a plain value.
 struct SectionHeader: Sendable {
     let index: Int
@@ -11,13 +15,23 @@ struct SectionHeader: Sendable {
     let entrySize: UInt64
 }
 
-/// An ELF symbol as `gelf_getsym` reports it, with its name resolved.
+/// An ELF symbol table entry. The name stays bytes in the string table until asked for: most symbols of a
+/// module are local definitions nobody needs by name, and making 4,000 modules' worth of strings is measurable.
 struct ELFSymbol {
-    let name: String
+    /// The name's bytes (without NUL), inside the image; valid only while the image is.
+    let nameBytes: UnsafeRawBufferPointer
     let value: UInt64
     let sectionIndex: UInt16
     let binding: UInt8
     let type: UInt8
+
+    var name: String { String(decoding: nameBytes, as: UTF8.self) }
+
+    /// Whether the name starts with `prefix` (ASCII), without making a string.
+    func nameHasPrefix(_ prefix: StaticString) -> Bool {
+        guard nameBytes.count >= prefix.utf8CodeUnitCount else { return false }
+        return memcmp(nameBytes.baseAddress!, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0
+    }
 }
 
 /// A kernel-module image opened through libelf: the header facts and the section table, plus symbol reading.
@@ -110,29 +124,62 @@ struct ELFImage {
         return reader.slice(offset: section.offset, length: section.size)
     }
 
-    /// Every symbol of `.symtab` from index 1 on, through `gelf_getsym`; nil when `.symtab` or its string
-    /// table is missing or malformed.
+    /// Every symbol of `.symtab` from index 1 on; nil when `.symtab` or its string table is missing or malformed.
+    /// Entries are decoded straight from the (bounds-checked) section in the image's byte order: one call per
+    /// symbol into libelf (`gelf_getsym`) costs more than the decoding itself.
     func symbols() -> [ELFSymbol]? {
-        guard let symtab = section(named: ".symtab"), symtab.type == SHT_SYMTAB,
-            contents(of: symtab) != nil,
-            Int(symtab.link) < sections.count, let strings = contents(of: sections[Int(symtab.link)]),
-            let scn = elf_getscn(elf, symtab.index), let data = elf_getdata(scn, nil)
+        guard let symtab = section(named: ".symtab"), symtab.type == SHT_SYMTAB, let table = contents(of: symtab),
+            Int(symtab.link) < sections.count, let strings = contents(of: sections[Int(symtab.link)])
         else { return nil }
-        let entrySize = UInt64(is64Bit ? 24 : 16)
-        let count = Int(symtab.size / entrySize)
+        let entrySize = is64Bit ? 24 : 16
+        let count = table.count / entrySize
         var symbols = [ELFSymbol]()
-        symbols.reserveCapacity(count)
+        symbols.reserveCapacity(max(count - 1, 0))
+        let table32 = SymbolField(bigEndian: reader.bigEndian)
         for index in 1..<max(count, 1) {
-            var symbol = GElf_Sym()
-            guard gelf_getsym(data, Int32(index), &symbol) != nil else { return nil }
-            let nameOffset = Int(symbol.st_name)
-            let name = nameOffset < strings.count ? strings.cString(from: nameOffset) : ""
-            symbols.append(
-                ELFSymbol(
-                    name: name, value: symbol.st_value, sectionIndex: symbol.st_shndx,
-                    binding: symbol.st_info >> 4, type: symbol.st_info & 0xF))
+            let base = index * entrySize
+            let nameOffset = Int(table32.u32(table, base))
+            let value: UInt64
+            let info: UInt8
+            let sectionIndex: UInt16
+            if is64Bit {
+                info = table[base + 4]
+                sectionIndex = table32.u16(table, base + 6)
+                value = table32.u64(table, base + 8)
+            } else {
+                value = UInt64(table32.u32(table, base + 4))
+                info = table[base + 12]
+                sectionIndex = table32.u16(table, base + 14)
+            }
+            var name = UnsafeRawBufferPointer(start: nil, count: 0)
+            if nameOffset < strings.count {
+                let start = strings.baseAddress! + nameOffset
+                let end = memchr(start, 0, strings.count - nameOffset).map { UnsafeRawPointer($0) } ?? strings.baseAddress! + strings.count
+                name = UnsafeRawBufferPointer(start: start, count: end - start)
+            }
+            symbols.append(ELFSymbol(nameBytes: name, value: value, sectionIndex: sectionIndex, binding: info >> 4, type: info & 0xF))
         }
         return symbols
+    }
+}
+
+/// Fixed-width reads at offsets already known to be inside a section, in the image's byte order.
+private struct SymbolField {
+    let bigEndian: Bool
+
+    func u16(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt16 {
+        let raw = bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self)
+        return bigEndian ? UInt16(bigEndian: raw) : UInt16(littleEndian: raw)
+    }
+
+    func u32(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt32 {
+        let raw = bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+        return bigEndian ? UInt32(bigEndian: raw) : UInt32(littleEndian: raw)
+    }
+
+    func u64(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt64 {
+        let raw = bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+        return bigEndian ? UInt64(bigEndian: raw) : UInt64(littleEndian: raw)
     }
 }
 

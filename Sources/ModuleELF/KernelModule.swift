@@ -45,7 +45,8 @@ public struct SymbolVersion: Sendable, Hashable {
     }
 }
 
-/// Which parts of a module image to read; `modinfo` needs only `.modinfo` (and the signature, which is free).
+/// Which parts of a module image to read: `modinfo` needs `.modinfo` and the signature, indexing needs `.modinfo`
+/// and the symbols.
 public struct ModuleParts: OptionSet, Sendable {
     public let rawValue: Int
     public init(rawValue: Int) { self.rawValue = rawValue }
@@ -54,7 +55,9 @@ public struct ModuleParts: OptionSet, Sendable {
     public static let modinfo = ModuleParts(rawValue: 1)
     /// Exports, imports and `__versions`.
     public static let symbols = ModuleParts(rawValue: 2)
-    public static let all: ModuleParts = [.modinfo, .symbols]
+    /// The appended signature's details (its PKCS#7 signer); whether a trailer exists is always known.
+    public static let signature = ModuleParts(rawValue: 4)
+    public static let all: ModuleParts = [.modinfo, .symbols, .signature]
 }
 
 /// Everything kmodmgr reads from a kernel module (`.ko`) image, in the order and with the rules libkmod uses
@@ -95,7 +98,7 @@ public struct KernelModule: Sendable {
     /// Parses a plain module image in place (libelf may rewrite `image`; it must not be shared).
     public static func parse(image: UnsafeMutableRawBufferPointer, parts: ModuleParts = .all) throws(ModuleELFError) -> KernelModule {
         let readOnly = UnsafeRawBufferPointer(image)
-        let signature = ModuleSignature.parse(moduleImage: readOnly)
+        let signature = parts.contains(.signature) ? ModuleSignature.parse(moduleImage: readOnly) : nil
         let trailer = ModuleSignature.hasTrailer(readOnly)
         return try ELFImage.withImage(image) { (elf: ELFImage) throws(ModuleELFError) in
             try KernelModule(elf: elf, parts: parts, signature: signature, hasSignatureTrailer: trailer)

@@ -28,8 +28,9 @@ extension KernelModule {
     /// place in its section); with none, the names in `__ksymtab_strings`, without CRCs.
     static func readExports(_ elf: ELFImage, symbols: [ELFSymbol]?) -> [ExportedSymbol] {
         var exports = [ExportedSymbol]()
-        for symbol in symbols ?? [] where symbol.name.hasPrefix("__crc_") {
-            exports.append(ExportedSymbol(name: String(symbol.name.dropFirst(6)), crc: crcValue(of: symbol, in: elf)))
+        for symbol in symbols ?? [] where symbol.nameHasPrefix("__crc_") {
+            let name = String(decoding: UnsafeRawBufferPointer(rebasing: symbol.nameBytes.dropFirst(6)), as: UTF8.self)
+            exports.append(ExportedSymbol(name: name, crc: crcValue(of: symbol, in: elf)))
         }
         if !exports.isEmpty { return exports }
         guard let section = elf.section(named: "__ksymtab_strings"), let contents = elf.contents(of: section) else {
@@ -56,13 +57,11 @@ extension KernelModule {
         for version in versions where crcByName[version.name] == nil { crcByName[version.name] = version.crc }
         var used = Set<String>()
         var imports = [ImportedSymbol]()
-        for symbol in symbols where symbol.sectionIndex == UInt16(SHN_UNDEF) && !symbol.name.isEmpty {
+        for symbol in symbols where symbol.sectionIndex == UInt16(SHN_UNDEF) && !symbol.nameBytes.isEmpty {
             if symbol.type == stTypeSparcRegister { continue }
-            used.insert(symbol.name)
-            imports.append(
-                ImportedSymbol(
-                    name: symbol.name, crc: crcByName[symbol.name] ?? 0,
-                    binding: symbol.binding == STB_WEAK ? .weak : .strong))
+            let name = symbol.name
+            used.insert(name)
+            imports.append(ImportedSymbol(name: name, crc: crcByName[name] ?? 0, binding: symbol.binding == STB_WEAK ? .weak : .strong))
         }
         for version in versions where !used.contains(version.name) {
             imports.append(ImportedSymbol(name: version.name, crc: version.crc, binding: .strong))

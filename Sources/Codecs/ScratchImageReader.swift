@@ -1,0 +1,100 @@
+import Synchronization
+import SystemPackage
+import SystemSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Reads many module files in a row (indexing a whole tree) into memory that is reused from one module to the
+/// next, instead of mapping, faulting in and unmapping fresh memory for each: with several threads, every
+/// `munmap` also stops the other cores to flush their TLBs.
+///
+/// Each reader owns two growable buffers (file bytes, decompressed image) and is used by one thread at a time;
+/// `ScratchImageReader.Pool` hands readers to threads.
+public final class ScratchImageReader: @unchecked Sendable {
+    private var file = GrowableBuffer()
+    private var image = GrowableBuffer()
+
+    public init() {}
+
+    /// Runs `body` with the plain ELF image of the module at `path` and the format it was stored in. The image
+    /// is only valid inside `body`, and is writable (libelf may rewrite it).
+    public func withModuleImage<R>(
+        at path: FilePath, _ body: (UnsafeMutableRawBufferPointer, CompressionFormat) -> R
+    ) throws(CodecFileError) -> R {
+        let size: Int
+        do { size = try readWholeFile(path) } catch { throw CodecFileError(path: path, reason: .system(error)) }
+        let contents = UnsafeMutableRawBufferPointer(rebasing: file.bytes[0..<size])
+        let format = CompressionFormat.sniff(UnsafeRawBufferPointer(rebasing: contents.prefix(8)))
+        if format == .none { return body(contents, .none) }
+        var length = 0
+        do {
+            try runStream(format, .decompress, source: .memory(UnsafeRawBufferPointer(contents))) { chunk in
+                guard length + chunk.count <= Codec.decompressedSizeLimit else {
+                    throw CodecError.outputTooLarge(format, limit: Codec.decompressedSizeLimit)
+                }
+                image.reserve(length + chunk.count, keeping: length)
+                image.bytes.baseAddress!.advanced(by: length).copyMemory(from: chunk.baseAddress!, byteCount: chunk.count)
+                length += chunk.count
+            }
+        } catch let error as CodecError {
+            throw CodecFileError(path: path, reason: .codec(error))
+        } catch {
+            fatalError("in-memory sink cannot fail: \(error)")
+        }
+        return body(UnsafeMutableRawBufferPointer(rebasing: image.bytes[0..<length]), format)
+    }
+
+    /// Reads the regular file at `path` into `file`; returns its size.
+    private func readWholeFile(_ path: FilePath) throws(SystemError) -> Int {
+        let fd = path.withPlatformString { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
+        guard fd >= 0 else { throw SystemError("read", path: path, errno: Errno(rawValue: errno)) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw SystemError("read", path: path, errno: Errno(rawValue: errno)) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw SystemError("read", path: path, errno: info.st_mode & S_IFMT == S_IFDIR ? .isDirectory : .invalidArgument)
+        }
+        let size = Int(info.st_size)
+        file.reserve(size, keeping: 0)
+        var offset = 0
+        while offset < size {
+            let count = pread(fd, file.bytes.baseAddress! + offset, size - offset, off_t(offset))
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw SystemError("read", path: path, errno: Errno(rawValue: errno)) }
+            if count == 0 { break }  // the file shrank while being read: use what is there
+            offset += count
+        }
+        return offset
+    }
+
+    /// Readers for concurrent use: `withReader` lends one that no other thread holds.
+    public final class Pool: Sendable {
+        private let idle = Mutex<[ScratchImageReader]>([])
+
+        public init() {}
+
+        public func withReader<R>(_ body: (ScratchImageReader) -> R) -> R {
+            let reader = idle.withLock { $0.popLast() } ?? ScratchImageReader()
+            defer { idle.withLock { $0.append(reader) } }
+            return body(reader)
+        }
+    }
+}
+
+/// Raw memory that only grows, freed on deinit.
+private struct GrowableBuffer: ~Copyable {
+    var bytes = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+
+    /// Makes room for `capacity` bytes, keeping the first `keeping` bytes; grows by half again to amortise.
+    mutating func reserve(_ capacity: Int, keeping: Int) {
+        guard capacity > bytes.count else { return }
+        let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: max(capacity, bytes.count * 3 / 2, 1 << 16), alignment: 16)
+        if keeping > 0 { grown.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: keeping) }
+        bytes.deallocate()
+        bytes = grown
+    }
+
+    deinit { bytes.deallocate() }
+}
