@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The binary index files (`modules.dep.bin`, `.alias.bin`, `.symbols.bin`, `.builtin.bin`,
 /// `.builtin.alias.bin`) that libkmod searches instead of the text files.
 ///
@@ -33,36 +37,88 @@
 /// **pre-order** (`IndexLayout.v34`): the root at offset 12, then each child subtree depth-first. Readers accept
 /// both. An empty index is 12 bytes: the header with root reference 12 and an empty root record.
 struct IndexTrie {
-    /// Values in insertion order, per key.
-    private var valuesByKey: [String: [IndexValue]] = [:]
+    /// Every key's bytes, back to back; entries point into it (one allocation instead of one per key).
+    private var arena: [UInt8] = []
+    private var entries: [Entry] = []
 
-    /// Adds `value` under `key`. Returns false (and adds nothing) when the key or value is not 7-bit ASCII,
-    /// which the format cannot hold.
+    struct Entry {
+        let keyStart: Int
+        let keyLength: Int
+        let value: IndexValue
+    }
+
+    /// Adds `value` under `key`. Returns false (and adds nothing) when the key is not 7-bit ASCII or the value
+    /// holds a NUL, which the format cannot represent.
     @discardableResult
     mutating func add(key: String, value: String, priority: UInt32) -> Bool {
-        guard key.utf8.allSatisfy({ $0 < 0x80 }), value.utf8.allSatisfy({ $0 != 0 }) else { return false }
-        valuesByKey[key, default: []].append(IndexValue(priority: priority, value: value))
+        guard key.utf8.allSatisfy({ $0 < 0x80 }), !value.utf8.contains(0) else { return false }
+        let start = arena.count
+        arena.append(contentsOf: key.utf8)
+        entries.append(Entry(keyStart: start, keyLength: arena.count - start, value: IndexValue(priority: priority, value: value)))
         return true
     }
 
-    /// Keys that received the same value more than once (what `depmod -w` warns about).
+    /// Keys that received the same value more than once (what `depmod -w` warns about), in key order.
     var duplicateValues: [(key: String, value: String)] {
-        valuesByKey.flatMap { key, values -> [(key: String, value: String)] in
+        var result = [(key: String, value: String)]()
+        for group in sortedGroups() {
             var seen = Set<String>()
-            return values.filter { !seen.insert($0.value).inserted }.map { (key: key, value: $0.value) }
-        }.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            let key = String(decoding: arena[group.keyStart..<(group.keyStart + group.keyLength)], as: UTF8.self)
+            for value in group.values where !seen.insert(value.value).inserted { result.append((key, value.value)) }
+        }
+        return result
     }
 
     /// The index file's bytes in `layout`.
     func serialized(_ layout: IndexLayout) throws(IndexFormatError) -> [UInt8] {
-        let keyed = valuesByKey.map { key, values in
-            // Equal priorities newest first: reverse insertion order, then a stable sort by priority.
-            (key: Array(key.utf8), values: Array(values.reversed()).stableSorted { $0.priority < $1.priority })
-        }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
-        let root = TrieNode.build(keyed[...], depth: 0, isRoot: true)
-        var writer = IndexWriter()
-        try writer.write(root, layout: layout)
-        return writer.bytes
+        try arena.withUnsafeBufferPointer { arena throws(IndexFormatError) in
+            let groups = sortedGroups()
+            let root = TrieNode.build(groups[...], arena: arena, depth: 0, isRoot: true)
+            var writer = IndexWriter()
+            try writer.write(root, layout: layout)
+            return writer.bytes
+        }
+    }
+
+    /// One key and its values in index order.
+    struct KeyGroup {
+        let keyStart: Int
+        let keyLength: Int
+        let values: [IndexValue]
+    }
+
+    /// The distinct keys in byte order, each with its values ascending by priority and, within a priority, newest
+    /// first (depmod inserts a value in front of values of equal priority) — all from one sort of the entries.
+    private func sortedGroups() -> [KeyGroup] {
+        arena.withUnsafeBufferPointer { arena in
+            let order = entries.indices.sorted { lhs, rhs in
+                let a = entries[lhs]
+                let b = entries[rhs]
+                let common = min(a.keyLength, b.keyLength)
+                let compared = common == 0 ? 0 : memcmp(arena.baseAddress! + a.keyStart, arena.baseAddress! + b.keyStart, common)
+                if compared != 0 { return compared < 0 }
+                if a.keyLength != b.keyLength { return a.keyLength < b.keyLength }
+                if a.value.priority != b.value.priority { return a.value.priority < b.value.priority }
+                return lhs > rhs
+            }
+            var groups = [KeyGroup]()
+            var index = 0
+            while index < order.count {
+                let first = entries[order[index]]
+                var values = [first.value]
+                index += 1
+                while index < order.count {
+                    let next = entries[order[index]]
+                    guard next.keyLength == first.keyLength,
+                        first.keyLength == 0 || memcmp(arena.baseAddress! + next.keyStart, arena.baseAddress! + first.keyStart, first.keyLength) == 0
+                    else { break }
+                    values.append(next.value)
+                    index += 1
+                }
+                groups.append(KeyGroup(keyStart: first.keyStart, keyLength: first.keyLength, values: values))
+            }
+            return groups
+        }
     }
 }
 
@@ -82,44 +138,33 @@ struct IndexValue: Sendable, Equatable {
 
 /// A node of the path-compressed trie, built from sorted keys.
 struct TrieNode {
-    var prefix: ArraySlice<UInt8> = []
+    var prefix: [UInt8] = []
     var children: [(character: UInt8, node: TrieNode)] = []
     var values: [IndexValue] = []
 
     /// The node for the keys in `keys` (sorted, distinct, all sharing their first `depth` bytes).
-    static func build(_ keys: ArraySlice<(key: [UInt8], values: [IndexValue])>, depth: Int, isRoot: Bool) -> TrieNode {
+    static func build(_ keys: ArraySlice<IndexTrie.KeyGroup>, arena: UnsafeBufferPointer<UInt8>, depth: Int, isRoot: Bool) -> TrieNode {
         var node = TrieNode()
-        guard let first = keys.first?.key else { return node }
+        guard let first = keys.first else { return node }
+        func byte(_ group: IndexTrie.KeyGroup, _ offset: Int) -> UInt8 { arena[group.keyStart + offset] }
         var end = depth
         if !isRoot {
             // Sorted keys: what the first and last share, every key in between shares.
-            let last = keys[keys.index(before: keys.endIndex)].key
-            while end < first.count && end < last.count && first[end] == last[end] { end += 1 }
+            let last = keys[keys.index(before: keys.endIndex)]
+            while end < first.keyLength && end < last.keyLength && byte(first, end) == byte(last, end) { end += 1 }
         }
-        node.prefix = first[depth..<end]
+        node.prefix = Array(arena[(first.keyStart + depth)..<(first.keyStart + end)])
         var rest = keys
-        if first.count == end {
-            node.values = keys[keys.startIndex].values
+        if first.keyLength == end {
+            node.values = first.values
             rest = rest.dropFirst()
         }
-        while let head = rest.first?.key {
-            let character = head[end]
-            let groupEnd = rest.firstIndex { $0.key[end] != character } ?? rest.endIndex
-            node.children.append((character, build(rest[rest.startIndex..<groupEnd], depth: end + 1, isRoot: false)))
+        while let head = rest.first {
+            let character = byte(head, end)
+            let groupEnd = rest.firstIndex { byte($0, end) != character } ?? rest.endIndex
+            node.children.append((character, build(rest[rest.startIndex..<groupEnd], arena: arena, depth: end + 1, isRoot: false)))
             rest = rest[groupEnd...]
         }
         return node
-    }
-}
-
-extension Array {
-    /// A sort that keeps equal elements in their current order.
-    func stableSorted(by areInIncreasingOrder: (Element, Element) -> Bool) -> [Element] {
-        if count < 2 { return self }
-        return enumerated().sorted { lhs, rhs in
-            if areInIncreasingOrder(lhs.element, rhs.element) { return true }
-            if areInIncreasingOrder(rhs.element, lhs.element) { return false }
-            return lhs.offset < rhs.offset
-        }.map(\.element)
     }
 }

@@ -17,7 +17,8 @@ public struct ModuleFile: Sendable, Hashable {
         self.systemPath = systemPath
         let prefix = moduleDirectory + "/"
         relativePath = systemPath.hasPrefix(prefix) ? String(systemPath.dropFirst(prefix.count)) : nil
-        name = Self.moduleName(ofFileName: String(systemPath.split(separator: "/").last ?? ""))
+        let slash = systemPath.utf8.lastIndex(of: UInt8(ascii: "/")).map { systemPath.utf8.index(after: $0) } ?? systemPath.utf8.startIndex
+        name = Self.moduleName(ofFileName: String(systemPath[slash...]))
     }
 
     /// What index files write for this module: the relative path, or the absolute one for external modules.

@@ -43,25 +43,38 @@ import Testing
         kernel/odd/name.with.dots.ko
         kernel/fs/fat/fat.ko
         nodirectory.ko
-        kernel/no/suffix
 
         kernel/last/no-newline.ko
         """.utf8)
 
     /// Duplicate aliases across modules, a bracket pattern, an unmatched bracket, a record with no `=`, an empty
-    /// alias, other keys, a record with no `.`, dashes in the module name and a last record with no NUL.
+    /// alias, other keys, a record with no `.` and dashes in the module name.
     static let handMadeModinfo: [UInt8] = Array(
         [
             "ext4.alias=fs-ext4", "ext4.alias=fs-ext3", "ext4.description=Fourth Extended Filesystem", "jbd2.alias=fs-ext4",
             "mem-dev.alias=char-major-1-*", "pcspkr.alias=platform:pcspkr", "pcspkr.alias=pc[sS]pkr-[a-b]",
             "broken.alias=unmatched]bracket", "broken.alias=open[bracket", "noequals.alias", "empty.alias=", "nodot=alias",
             "ext4.alias=fs-ext4", "dup.alias=shared-alias", "dup2.alias=shared-alias", "dup3.alias=shared-alias",
-        ].joined(separator: "\0").utf8) + [0] + Array("last.alias=no-terminator".utf8)
+        ].joined(separator: "\0").utf8) + [0]
 
     @Test(arguments: [(true, false), (false, true), (true, true)])
     func handMadeInputs(hasBuiltin: Bool, hasModinfo: Bool) throws {
         let tree = try Self.tree(
             builtin: hasBuiltin ? Self.handMadeBuiltin : nil, modinfo: hasModinfo ? Self.handMadeModinfo : nil)
+        try tree.expectSameAsDepmod()
+    }
+
+    /// depmod cuts the name at the first `.` of a line read with its newline, so a path whose file name has no `.`
+    /// keeps the `\n` in its key (`suffix\n`).
+    @Test func builtinLineWithoutDotKeepsItsNewline() throws {
+        let tree = try Self.tree(builtin: Array("kernel/no/suffix\nkernel/fs/fat/fat.ko\n".utf8), modinfo: nil)
+        try tree.expectSameAsDepmod()
+    }
+
+    /// libkmod's reader of modules.builtin.modinfo only takes NUL-terminated records, so a last record with no
+    /// NUL is dropped.
+    @Test func unterminatedLastModinfoRecordIsDropped() throws {
+        let tree = try Self.tree(builtin: nil, modinfo: Array("first.alias=kept\0last.alias=no-terminator".utf8))
         try tree.expectSameAsDepmod()
     }
 

@@ -133,7 +133,9 @@ import Testing
             guard line.contains("ignoring bad line"), let range = line.range(of: "test.conf:") else { return nil }
             return Int(line[range.upperBound...].prefix { $0.isNumber })
         }
-        let ourLines = outcome.diagnostics.filter { $0.file?.string.hasSuffix("test.conf") == true }.compactMap(\.line)
+        // `include` and `make_map_files` get an informational message only, which depmod does not show by default.
+        let ourLines = outcome.diagnostics.filter { $0.file?.string.hasSuffix("test.conf") == true && $0.severity != .note }
+            .compactMap(\.line)
         #expect(theirLines == [1, 3, 4, 9])
         #expect(ourLines == theirLines, "\(outcome.diagnostics)")
     }

@@ -74,7 +74,7 @@ func expectReadableIndexes(in directory: URL, sourceLocation: SourceLocation = #
     }
     // A key with fnmatch characters is a pattern, not something a device would ask for; a key that is also a
     // module name is answered from modules.dep.bin first.
-    func plain(_ key: String) -> Bool { !key.contains { "*?[]".contains($0) } && !moduleNames.contains(key) }
+    func plain(_ key: String) -> Bool { !key.isEmpty && !key.contains { "*?[]".contains($0) } && !moduleNames.contains(key) }
     for entry in entries["modules.alias.bin"] ?? [] where plain(entry.key) {
         let found = Set(try context.lookup(entry.key).map(\.name))
         #expect(

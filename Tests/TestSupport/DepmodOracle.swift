@@ -45,6 +45,11 @@ public final class DepmodOracle: @unchecked Sendable {
         root.appendingPathComponent("lib/modules").appendingPathComponent(release)
     }
 
+    /// Changes both copies of the tree the same way, e.g. between two runs.
+    public func modify(_ change: (TreeBuilder) throws -> Void) throws {
+        for root in [oracleRoot, ourRoot] { try change(TreeBuilder(root: root, kernelRelease: kernelRelease)) }
+    }
+
     /// Writes `text` to the file `name` of the shared depmod.d directory (both tools then read it through `-C`).
     public func configure(_ text: String, file name: String = "test.conf") throws {
         let directory = scratch.path("depmod.d")
