@@ -23,8 +23,11 @@ public final class ScratchImageReader: @unchecked Sendable {
     public func withModuleImage<R>(
         at path: FilePath, _ body: (UnsafeMutableRawBufferPointer, CompressionFormat) -> R
     ) throws(CodecFileError) -> R {
-        let size: Int
-        do { size = try readWholeFile(path) } catch { throw CodecFileError(path: path, reason: .system(error)) }
+        let read: Int?
+        do { read = try readSmallFile(path) } catch { throw CodecFileError(path: path, reason: .system(error)) }
+        // A large file is mapped instead: only the pages the parser touches (headers, symbols — often a third of
+        // a driver) become resident, and no buffer stays grown to the largest module's size.
+        guard let size = read else { return try Codec.withModuleImage(at: path, body) }
         let contents = UnsafeMutableRawBufferPointer(rebasing: file.bytes[0..<size])
         let format = CompressionFormat.sniff(UnsafeRawBufferPointer(rebasing: contents.prefix(8)))
         if format == .none { return body(contents, .none) }
@@ -43,11 +46,16 @@ public final class ScratchImageReader: @unchecked Sendable {
         } catch {
             fatalError("in-memory sink cannot fail: \(error)")
         }
+        defer { if length > Self.largeFile { image = GrowableBuffer() } }
         return body(UnsafeMutableRawBufferPointer(rebasing: image.bytes[0..<length]), format)
     }
 
-    /// Reads the regular file at `path` into `file`; returns its size.
-    private func readWholeFile(_ path: FilePath) throws(SystemError) -> Int {
+    /// Files (and images) above this size are not kept in the reusable buffers.
+    static let largeFile = 2 << 20
+
+    /// Reads the regular file at `path` into `file` and returns its size, or returns nil without reading when it
+    /// is larger than `largeFile`.
+    private func readSmallFile(_ path: FilePath) throws(SystemError) -> Int? {
         let fd = path.withPlatformString { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
         guard fd >= 0 else { throw SystemError("read", path: path, errno: Errno(rawValue: errno)) }
         defer { close(fd) }
@@ -57,6 +65,7 @@ public final class ScratchImageReader: @unchecked Sendable {
             throw SystemError("read", path: path, errno: info.st_mode & S_IFMT == S_IFDIR ? .isDirectory : .invalidArgument)
         }
         let size = Int(info.st_size)
+        if size > Self.largeFile { return nil }
         file.reserve(size, keeping: 0)
         var offset = 0
         while offset < size {

@@ -6,23 +6,29 @@ enum BuiltinIndexes {
     /// From `modules.builtin` (one path per line, `kernel/fs/ext4/ext4.ko`): key = module name, empty value,
     /// priority 0. A line that does not start with a letter is reported and skipped.
     static func moduleKeys(_ list: [UInt8], sink: any DiagnosticSink) -> [(key: String, value: String, priority: UInt32)] {
-        var lines = list.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        if list.last == UInt8(ascii: "\n") || list.isEmpty { lines.removeLast() }
-        return lines.compactMap { line in
+        var keys = [(key: String, value: String, priority: UInt32)]()
+        var start = 0
+        while start < list.count {
+            // Each line is taken with its newline, as depmod reads it: a name with no `.` keeps the newline.
+            let end = list[start...].firstIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? list.count
+            let line = list[start..<end]
+            start = end
             guard let first = line.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first | 0x20) else {
                 sink.warning("Invalid modules.builtin line")
-                return nil
+                continue
             }
-            let base = line.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).last ?? line
-            return (ModuleFile.moduleName(ofFileName: String(decoding: base, as: UTF8.self)), "", 0)
+            let base = line.lastIndex(of: UInt8(ascii: "/")).map { line[($0 + 1)...] } ?? line
+            keys.append((ModuleFile.moduleName(ofFileName: String(decoding: base, as: UTF8.self)), "", 0))
         }
+        return keys
     }
 
     /// From `modules.builtin.modinfo` (NUL-terminated `module.key=value` records): for each `alias` with a
     /// value, key = the normalised alias, value = the module name as written, priority 0.
     static func aliasKeys(_ modinfo: [UInt8], sink: any DiagnosticSink) -> [(key: String, value: String, priority: UInt32)] {
-        modinfo.split(separator: 0).compactMap { record in
-            guard let dot = record.firstIndex(of: UInt8(ascii: ".")),
+        // Only NUL-terminated records count: an unterminated last one is dropped, as depmod drops it.
+        modinfo.split(separator: 0, omittingEmptySubsequences: false).dropLast().compactMap { record in
+            guard !record.isEmpty, let dot = record.firstIndex(of: UInt8(ascii: ".")),
                 let equals = record[dot...].firstIndex(of: UInt8(ascii: "=")),
                 record[(dot + 1)..<equals].elementsEqual("alias".utf8), equals + 1 < record.endIndex
             else { return nil }

@@ -40,10 +40,10 @@ enum ConfigurationFiles {
         !name.hasPrefix(".") && name.utf8.count >= 6 && name.hasSuffix(".conf")
     }
 
-    /// Reads every file of `locations` into one configuration for kernel `release`.
-    static func load(_ locations: [FilePath], release: String, sink: any DiagnosticSink) -> DepmodConfiguration {
+    /// Reads `files` (from `files(in:sink:)`) into one configuration for kernel `release`.
+    static func load(_ files: [FilePath], release: String, sink: any DiagnosticSink) -> DepmodConfiguration {
         var configuration = DepmodConfiguration()
-        for file in files(in: locations, sink: sink) {
+        for file in files {
             do {
                 let bytes = try FileBytes.read(file)
                 configuration.apply(String(decoding: bytes, as: UTF8.self), from: file, release: release, sink: sink)

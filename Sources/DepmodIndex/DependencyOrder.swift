@@ -31,7 +31,7 @@ struct DependencyOrder {
         var found = [Int]()
         var pending = dependencies[module]
         while let next = pending.popLast() {
-            if visited[next] || next == module { continue }
+            if visited[next] { continue }
             visited[next] = true
             found.append(next)
             pending.append(contentsOf: dependencies[next])

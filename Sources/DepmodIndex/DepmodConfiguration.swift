@@ -39,7 +39,7 @@ public struct DepmodConfiguration: Sendable, Equatable {
             guard let command = words.first else { continue }
             let arguments = Array(words.dropFirst())
             switch (command, arguments.count) {
-            case ("search", 1...):
+            case ("search", _):
                 for word in arguments {
                     let entry: SearchEntry =
                         switch word {
@@ -56,7 +56,7 @@ public struct DepmodConfiguration: Sendable, Equatable {
             case ("external", 2...):
                 // Only the first directory of a line counts, whatever the man page says.
                 if KernelVersionPattern(arguments[0]).matches(release) { externalDirectories.insert(arguments[1], at: 0) }
-            case ("exclude", 1...):
+            case ("exclude", _):
                 excludedNames.formUnion(arguments)
             case ("include", _), ("make_map_files", _):
                 sink.note("'\(command)' is not implemented; line ignored", file: file, line: lineNumber)

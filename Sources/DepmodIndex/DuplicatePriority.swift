@@ -46,7 +46,8 @@ struct DuplicatePriority {
     /// nil for a file outside the module directory.
     private func stemPath(_ file: ModuleFile) -> String? {
         guard let relative = file.relativePath else { return nil }
-        let slash = relative.utf8.lastIndex(of: UInt8(ascii: "/")).map { relative.utf8.distance(from: relative.utf8.startIndex, to: $0) + 1 } ?? 0
+        let slash =
+            relative.utf8.lastIndex(of: UInt8(ascii: "/")).map { relative.utf8.distance(from: relative.utf8.startIndex, to: $0) + 1 } ?? 0
         return String(decoding: relative.utf8.prefix(slash + file.name.utf8.count), as: UTF8.self)
     }
 

@@ -17,12 +17,28 @@ struct IndexContents {
 
     func bytes(of file: IndexFile) throws(IndexFormatError) -> [UInt8] {
         switch file {
-        case .dep: return text(dependencyLines.map { $0 + "\n" })
+        case .dep: return text { out in for line in dependencyLines { out.line(line) } }
         case .depBin: return try index(dependencyLines.enumerated().map { (modules[$0].name, $1, UInt32($0)) }, file)
-        case .alias: return text([IndexHeader.alias] + aliasLines())
+        case .alias:
+            return text { out in
+                out.append(IndexHeader.alias)
+                for index in facts.indices {
+                    for alias in facts[index].values(of: "alias") { out.line("alias ", alias, " ", modules[index].name) }
+                }
+            }
         case .aliasBin: return try index(aliasKeys(), file)
-        case .softdep: return text([IndexHeader.softdep] + softdepLines())
-        case .symbols: return text([IndexHeader.symbols] + ownedSymbols.map { "alias symbol:\($0.name) \(modules[$0.owner].name)\n" })
+        case .softdep:
+            return text { out in
+                out.append(IndexHeader.softdep)
+                for index in facts.indices {
+                    for value in facts[index].values(of: "softdep") { out.line("softdep ", modules[index].name, " ", value) }
+                }
+            }
+        case .symbols:
+            return text { out in
+                out.append(IndexHeader.symbols)
+                for symbol in ownedSymbols { out.line("alias symbol:", symbol.name, " ", modules[symbol.owner].name) }
+            }
         case .symbolsBin: return try index(ownedSymbols.map { ("symbol:" + $0.name, modules[$0.owner].name, UInt32($0.owner)) }, file)
         case .builtinBin:
             guard let builtinList else { return missing("modules.builtin") }
@@ -32,12 +48,13 @@ struct IndexContents {
             return try index(BuiltinIndexes.aliasKeys(builtinModinfo, sink: sink), file)
         case .devname:
             let lines = devnameLines()
-            return lines.isEmpty ? [] : text([IndexHeader.devname] + lines)
+            return lines.isEmpty
+                ? []
+                : text { out in
+                    out.append(IndexHeader.devname)
+                    for line in lines { out.append(line) }
+                }
         }
-    }
-
-    private func aliasLines() -> [String] {
-        facts.indices.flatMap { index in facts[index].values(of: "alias").map { "alias \($0) \(modules[index].name)\n" } }
     }
 
     private func aliasKeys() -> [(String, String, UInt32)] {
@@ -52,10 +69,6 @@ struct IndexContents {
         }
     }
 
-    private func softdepLines() -> [String] {
-        facts.indices.flatMap { index in facts[index].values(of: "softdep").map { "softdep \(modules[index].name) \($0)\n" } }
-    }
-
     private func devnameLines() -> [String] {
         facts.indices.compactMap { index in
             let name = modules[index].name
@@ -65,11 +78,11 @@ struct IndexContents {
         }
     }
 
-    private func text(_ lines: [String]) -> [UInt8] {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(lines.reduce(0) { $0 + $1.utf8.count })
-        for line in lines { bytes.append(contentsOf: line.utf8) }
-        return bytes
+    /// A text file's bytes, appended straight into one buffer.
+    private func text(_ write: (inout TextBuffer) -> Void) -> [UInt8] {
+        var buffer = TextBuffer()
+        write(&buffer)
+        return buffer.bytes
     }
 
     private func index(_ entries: [(key: String, value: String, priority: UInt32)], _ file: IndexFile) throws(IndexFormatError) -> [UInt8] {
@@ -89,5 +102,20 @@ struct IndexContents {
     private func missing(_ input: String) -> [UInt8] {
         sink.warning("could not open \(input): no such file; writing an empty index")
         return []
+    }
+}
+
+/// Bytes of a text index file, built without intermediate strings.
+struct TextBuffer {
+    var bytes: [UInt8] = []
+
+    mutating func append(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    /// Appends `parts` and a newline.
+    mutating func line(_ parts: String...) {
+        for part in parts { bytes.append(contentsOf: part.utf8) }
+        bytes.append(UInt8(ascii: "\n"))
     }
 }

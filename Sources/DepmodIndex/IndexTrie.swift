@@ -110,7 +110,8 @@ struct IndexTrie {
                 while index < order.count {
                     let next = entries[order[index]]
                     guard next.keyLength == first.keyLength,
-                        first.keyLength == 0 || memcmp(arena.baseAddress! + next.keyStart, arena.baseAddress! + first.keyStart, first.keyLength) == 0
+                        first.keyLength == 0
+                            || memcmp(arena.baseAddress! + next.keyStart, arena.baseAddress! + first.keyStart, first.keyLength) == 0
                     else { break }
                     values.append(next.value)
                     index += 1
@@ -136,15 +137,16 @@ struct IndexValue: Sendable, Equatable {
     let value: String
 }
 
-/// A node of the path-compressed trie, built from sorted keys.
-struct TrieNode {
+/// A node of the path-compressed trie, built from sorted keys. (A class: a recursive value type through an
+/// array of tuples trips the compiler's layout check in incremental builds.)
+final class TrieNode {
     var prefix: [UInt8] = []
     var children: [(character: UInt8, node: TrieNode)] = []
     var values: [IndexValue] = []
 
     /// The node for the keys in `keys` (sorted, distinct, all sharing their first `depth` bytes).
     static func build(_ keys: ArraySlice<IndexTrie.KeyGroup>, arena: UnsafeBufferPointer<UInt8>, depth: Int, isRoot: Bool) -> TrieNode {
-        var node = TrieNode()
+        let node = TrieNode()
         guard let first = keys.first else { return node }
         func byte(_ group: IndexTrie.KeyGroup, _ offset: Int) -> UInt8 { arena[group.keyStart + offset] }
         var end = depth

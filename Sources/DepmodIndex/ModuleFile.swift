@@ -28,7 +28,10 @@ public struct ModuleFile: Sendable, Hashable {
     /// `name.count + 3` characters of the file name — `kernel/x/foo-bar.ko` for `kernel/x/foo-bar.ko.xz`.
     var orderKey: String? {
         guard let relativePath else { return nil }
-        let slash = relativePath.utf8.lastIndex(of: UInt8(ascii: "/")).map { relativePath.utf8.distance(from: relativePath.utf8.startIndex, to: $0) + 1 } ?? 0
+        let slash =
+            relativePath.utf8.lastIndex(of: UInt8(ascii: "/")).map {
+                relativePath.utf8.distance(from: relativePath.utf8.startIndex, to: $0) + 1
+            } ?? 0
         let length = min(relativePath.utf8.count, slash + name.utf8.count + 3)
         return String(decoding: relativePath.utf8.prefix(length), as: UTF8.self)
     }

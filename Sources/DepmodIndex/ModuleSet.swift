@@ -24,7 +24,7 @@ struct ModuleSet {
             let locations = request.configurationLocations ?? ConfigurationFiles.defaultDirectories.map { request.root.resolve($0) }
             let configFiles = ConfigurationFiles.files(in: locations, sink: sink)
             for file in configFiles { fingerprint += Self.describe(file) }
-            let configuration = ConfigurationFiles.load(locations, release: request.kernelRelease, sink: sink)
+            let configuration = ConfigurationFiles.load(configFiles, release: request.kernelRelease, sink: sink)
             guard DirectoryListing.entries(in: directory) != nil else {
                 throw .moduleDirectory(SystemError("open directory", path: directory, errno: .permissionDenied))
             }

@@ -10,10 +10,11 @@ import SystemSupport
 /// records the inputs of the run that wrote it (`fingerprint`) and the sizes of the index files it published,
 /// which is how `-A` tells an up-to-date index from a stale one — including deleted and renamed modules.
 ///
-/// Format (little-endian): the `header` line, then u32 entry count and entries; a string is a u32 length and
-/// UTF-8 bytes. Entry: path, i64 size, i64 mtime ns, u64 inode, u64 device, u8 readable flag, then either a
-/// reason string or the facts (exports: name, u8 has-CRC, u64 CRC; imports: name, u64 CRC, u8 weak; modinfo:
-/// key, value; each list prefixed by its u32 count). Then the fingerprint string and u32 count of
+/// Format (little-endian): the `header` line; a string table (u32 count, then each string as u32 length and
+/// UTF-8 bytes) — the same symbol names recur in thousands of modules, so every string below is a u32 index into
+/// it; then u32 entry count and entries. Entry: path, i64 size, i64 mtime ns, u64 inode, u64 device, u8 readable
+/// flag, then either a reason or the facts (exports: name, u8 has-CRC, u64 CRC; imports: name, u64 CRC, u8 weak;
+/// modinfo: key, value; each list prefixed by its u32 count). Then the fingerprint and u32 count of
 /// `(file name, u64 size)` output records.
 struct ParseCache {
     static let fileName = "modules.kmodmgr-cache.bin"
@@ -38,64 +39,80 @@ struct ParseCache {
     }
 
     func encoded() -> [UInt8] {
-        var writer = CacheWriter()
-        writer.bytes.append(contentsOf: Self.header)
-        writer.count(entries.count)
+        var body = CacheWriter()
         for (path, entry) in entries.sorted(by: { $0.key < $1.key }) {
-            writer.string(path)
-            writer.integer(UInt64(bitPattern: entry.status.size))
-            writer.integer(UInt64(bitPattern: entry.status.modificationNanoseconds))
-            writer.integer(entry.status.inode)
-            writer.integer(entry.status.device)
+            body.string(path)
+            body.integer(UInt64(bitPattern: entry.status.size))
+            body.integer(UInt64(bitPattern: entry.status.modificationNanoseconds))
+            body.integer(entry.status.inode)
+            body.integer(entry.status.device)
             let facts = entry.facts
             if let reason = facts.unreadableReason {
-                writer.bytes.append(0)
-                writer.string(reason)
+                body.bytes.append(0)
+                body.string(reason)
                 continue
             }
-            writer.bytes.append(1)
-            writer.count(facts.exports.count)
+            body.bytes.append(1)
+            body.count(facts.exports.count)
             for export in facts.exports {
-                writer.string(export.name)
-                writer.bytes.append(export.crc == nil ? 0 : 1)
-                writer.integer(export.crc ?? 0)
+                body.string(export.name)
+                body.bytes.append(export.crc == nil ? 0 : 1)
+                body.integer(export.crc ?? 0)
             }
-            writer.count(facts.imports.count)
+            body.count(facts.imports.count)
             for symbol in facts.imports {
-                writer.string(symbol.name)
-                writer.integer(symbol.crc)
-                writer.bytes.append(symbol.isWeak ? 1 : 0)
+                body.string(symbol.name)
+                body.integer(symbol.crc)
+                body.bytes.append(symbol.isWeak ? 1 : 0)
             }
-            writer.count(facts.modinfo.count)
+            body.count(facts.modinfo.count)
             for entry in facts.modinfo {
-                writer.string(entry.key)
-                writer.string(entry.value)
+                body.string(entry.key)
+                body.string(entry.value)
             }
         }
-        writer.string(fingerprint)
-        writer.count(outputSizes.count)
+        body.string(fingerprint)
+        body.count(outputSizes.count)
         for (name, size) in outputSizes.sorted(by: { $0.key < $1.key }) {
-            writer.string(name)
-            writer.integer(UInt64(size))
+            body.string(name)
+            body.integer(UInt64(size))
         }
-        return writer.bytes
+
+        var file = CacheWriter()
+        file.bytes.reserveCapacity(body.bytes.count + body.strings.count * 24)
+        file.bytes.append(contentsOf: Self.header)
+        file.count(body.strings.count)
+        for string in body.strings {
+            file.count(string.utf8.count)
+            file.bytes.append(contentsOf: string.utf8)
+        }
+        file.count(entries.count)
+        file.bytes.append(contentsOf: body.bytes)
+        return file.bytes
     }
 }
 
 private struct CacheWriter {
     var bytes: [UInt8] = []
+    /// The string table, in order of first use.
+    var strings: [String] = []
+    private var indexOf: [String: UInt32] = [:]
 
     mutating func integer(_ value: UInt64) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
     }
 
     mutating func count(_ value: Int) {
-        withUnsafeBytes(of: UInt32(value).littleEndian) { bytes.append(contentsOf: $0) }
+        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
     }
 
+    /// Writes `value` as its index in the string table, adding it on first use.
     mutating func string(_ value: String) {
-        count(value.utf8.count)
-        bytes.append(contentsOf: value.utf8)
+        if let index = indexOf[value] { return count(Int(index)) }
+        let index = UInt32(strings.count)
+        strings.append(value)
+        indexOf[value] = index
+        count(Int(index))
     }
 }
 
@@ -105,10 +122,19 @@ private struct CacheReader {
 
     let bytes: [UInt8]
     var offset = 0
+    /// The string table; shared strings stay shared in memory.
+    var table: [String] = []
 
     mutating func readCache() throws(Truncated) -> ParseCache {
         guard bytes.starts(with: ParseCache.header) else { throw Truncated() }
         offset = ParseCache.header.count
+        let stringCount = try count()
+        table.reserveCapacity(stringCount)
+        for _ in 0..<stringCount {
+            let length = try count()
+            table.append(String(decoding: bytes[offset..<(offset + length)], as: UTF8.self))
+            offset += length
+        }
         var cache = ParseCache()
         let entryCount = try count()
         cache.entries.reserveCapacity(entryCount)
@@ -173,8 +199,11 @@ private struct CacheReader {
     }
 
     mutating func string() throws(Truncated) -> String {
-        let length = try count()
-        defer { offset += length }
-        return String(decoding: bytes[offset..<(offset + length)], as: UTF8.self)
+        guard offset + 4 <= bytes.count else { throw Truncated() }
+        var index = 0
+        for byte in (0..<4).reversed() { index = index << 8 | Int(bytes[offset + byte]) }
+        offset += 4
+        guard index < table.count else { throw Truncated() }
+        return table[index]
     }
 }

@@ -50,8 +50,9 @@ struct SymbolResolution {
                 if checkVersions && !symbol.isWeak && entry.crc != symbol.crc {
                     sink.warning("\(modules[index].hostPath) disagrees about version of symbol \(key)")
                 }
-                // Weak references create dependencies too; kernel symbols (no owner) do not.
-                guard entry.owner >= 0, entry.owner != index, seen.insert(entry.owner).inserted else { continue }
+                // Weak references create dependencies too; kernel symbols (no owner) do not. A module that imports
+                // its own export depends on itself, which depmod reports as a cycle of one.
+                guard entry.owner >= 0, seen.insert(entry.owner).inserted else { continue }
                 dependencies[index].append(entry.owner)
                 if checks.explain {
                     explanations.append("\(modules[index].hostPath) needs \"\(key)\": \(modules[entry.owner].hostPath)")

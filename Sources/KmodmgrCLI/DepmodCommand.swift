@@ -20,7 +20,9 @@ struct DepmodCommand: ParsableCommand {
     @Flag(name: [.customShort("a"), .long], help: "Index all modules (the default without FILE arguments).")
     var all = false
 
-    @Flag(name: [.customShort("A"), .long], help: "Do nothing if the index is up to date (any module added, changed, removed or renamed counts).")
+    @Flag(
+        name: [.customShort("A"), .long],
+        help: "Do nothing if the index is up to date (any module added, changed, removed or renamed counts).")
     var quick = false
 
     @Option(name: [.customShort("b"), .customLong("basedir")], help: ArgumentHelp("Same as --root.", valueName: "DIR"))

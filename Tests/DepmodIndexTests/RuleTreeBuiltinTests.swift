@@ -49,13 +49,14 @@ import Testing
 
     /// Duplicate aliases across modules, a bracket pattern, an unmatched bracket, a record with no `=`, an empty
     /// alias, other keys, a record with no `.` and dashes in the module name.
-    static let handMadeModinfo: [UInt8] = Array(
-        [
-            "ext4.alias=fs-ext4", "ext4.alias=fs-ext3", "ext4.description=Fourth Extended Filesystem", "jbd2.alias=fs-ext4",
-            "mem-dev.alias=char-major-1-*", "pcspkr.alias=platform:pcspkr", "pcspkr.alias=pc[sS]pkr-[a-b]",
-            "broken.alias=unmatched]bracket", "broken.alias=open[bracket", "noequals.alias", "empty.alias=", "nodot=alias",
-            "ext4.alias=fs-ext4", "dup.alias=shared-alias", "dup2.alias=shared-alias", "dup3.alias=shared-alias",
-        ].joined(separator: "\0").utf8) + [0]
+    static let handMadeModinfo: [UInt8] =
+        Array(
+            [
+                "ext4.alias=fs-ext4", "ext4.alias=fs-ext3", "ext4.description=Fourth Extended Filesystem", "jbd2.alias=fs-ext4",
+                "mem-dev.alias=char-major-1-*", "pcspkr.alias=platform:pcspkr", "pcspkr.alias=pc[sS]pkr-[a-b]",
+                "broken.alias=unmatched]bracket", "broken.alias=open[bracket", "noequals.alias", "empty.alias=", "nodot=alias",
+                "ext4.alias=fs-ext4", "dup.alias=shared-alias", "dup2.alias=shared-alias", "dup3.alias=shared-alias",
+            ].joined(separator: "\0").utf8) + [0]
 
     @Test(arguments: [(true, false), (false, true), (true, true)])
     func handMadeInputs(hasBuiltin: Bool, hasModinfo: Bool) throws {

@@ -138,6 +138,11 @@ import Testing
             .compactMap(\.line)
         #expect(theirLines == [1, 3, 4, 9])
         #expect(ourLines == theirLines, "\(outcome.diagnostics)")
+        // The directory among the configuration files is reported once, as depmod does.
+        let ourDirectoryWarnings = outcome.diagnostics.filter { $0.file?.string.hasSuffix("sub.conf") == true }.count
+        let theirDirectoryWarnings = outcome.oracle.standardError.split(separator: "\n").filter { $0.hasSuffix("sub.conf") }.count
+        #expect(theirDirectoryWarnings == 1)
+        #expect(ourDirectoryWarnings == theirDirectoryWarnings, "\(outcome.diagnostics)")
     }
 
     /// Files are read in name order across all `-C` directories, and a later `search` line ranks lower.

@@ -36,6 +36,14 @@ extension DepmodOracle {
             Issue.record("\(difference)\n(depmod said: \(oracle.standardError))", sourceLocation: sourceLocation)
         }
         try expectReadableIndexes(in: ourModuleDirectory, sourceLocation: sourceLocation)
+        // A second run takes what it can from the parse cache the first one wrote; the files must not change.
+        let first = try DepmodOracle.snapshot(ourModuleDirectory)
+        let again = try Depmod.run(request, sink: CollectingDiagnosticSink())
+        let second = try DepmodOracle.snapshot(ourModuleDirectory)
+        for name in DepmodOracle.indexFileNames where first[name] != second[name] {
+            Issue.record(
+                "\(name) changed when indexed again from the cache (\(again.modulesRead) modules read)", sourceLocation: sourceLocation)
+        }
         return RuleTreeOutcome(oracle: oracle, diagnostics: sink.diagnostics)
     }
 }

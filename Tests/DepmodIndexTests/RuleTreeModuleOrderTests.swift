@@ -32,19 +32,20 @@ import Testing
 
     static func lines(_ paths: [String]) -> String { paths.map { $0 + "\n" }.joined() }
 
-    @Test(arguments: [
-        ("missing", nil),
-        ("all listed", lines(listed)),
-        ("reversed", lines(listed.reversed())),
-        ("subset, others unlisted", lines([listed[7], listed[2], listed[5]])),
-        ("a duplicate keeps its last line", lines([listed[4], listed[1], listed[6], listed[4], listed[0]])),
-        ("last line without newline", lines(Array(listed.reversed().dropLast())) + listed[0]),
-        ("names nothing on disk", lines(["kernel/gone.ko", listed[3], "kernel/d0/m3.ko.xz", listed[8]])),
-        ("underscore spelling does not match the dashed file", lines(["kernel/d2/m_dash.ko", listed[9]])),
-        ("empty", ""),
-        ("blank lines", "\n" + lines([listed[2]]) + "\n\n" + lines([listed[1]])),
-        ("updates and extra listed", lines(["updates/u1.ko", "extra/e1.ko", listed[0]])),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("missing", nil),
+            ("all listed", lines(listed)),
+            ("reversed", lines(listed.reversed())),
+            ("subset, others unlisted", lines([listed[7], listed[2], listed[5]])),
+            ("a duplicate keeps its last line", lines([listed[4], listed[1], listed[6], listed[4], listed[0]])),
+            ("last line without newline", lines(Array(listed.reversed().dropLast())) + listed[0]),
+            ("names nothing on disk", lines(["kernel/gone.ko", listed[3], "kernel/d0/m3.ko.xz", listed[8]])),
+            ("underscore spelling does not match the dashed file", lines(["kernel/d2/m_dash.ko", listed[9]])),
+            ("empty", ""),
+            ("blank lines", "\n" + lines([listed[2]]) + "\n\n" + lines([listed[1]])),
+            ("updates and extra listed", lines(["updates/u1.ko", "extra/e1.ko", listed[0]])),
+        ] as [(String, String?)])
     func orderFileDecidesTheArray(_ label: String, order: String?) throws {
         try Self.tree(order: order).expectSameAsDepmod()
     }

@@ -37,7 +37,8 @@ import Testing
                 let sides = pair % 2 == 0 ? ["a", "b"] : ["b", "a"]
                 for side in sides {
                     try tree.module(
-                        "\(under)/\(side)\(pair)/dup\(pair).ko", modinfo: ["alias=dup\(pair)-from-\(side)"], exports: ["dup\(pair)_\(side)"])
+                        "\(under)/\(side)\(pair)/dup\(pair).ko", modinfo: ["alias=dup\(pair)-from-\(side)"], exports: ["dup\(pair)_\(side)"]
+                    )
                 }
                 // The same name spelt with a dash and an underscore is one module too.
                 try tree.module("\(under)/\(sides[0])\(pair)/dash-\(pair).ko", modinfo: ["alias=dash\(pair)-\(sides[0])"])

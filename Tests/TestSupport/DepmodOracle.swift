@@ -119,9 +119,11 @@ public final class DepmodOracle: @unchecked Sendable {
     public static func firstLineDifference(_ ours: [UInt8], _ theirs: [UInt8]) -> String {
         let ourLines = ours.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         let theirLines = theirs.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-        let line = zip(ourLines, theirLines).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(ourLines.count, theirLines.count)
+        let line =
+            zip(ourLines, theirLines).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(ourLines.count, theirLines.count)
         func shown(_ lines: [String]) -> String { line < lines.count ? "\"\(lines[line])\"" : "(end of file)" }
-        return "line \(line + 1) differs (\(ours.count) bytes vs depmod's \(theirs.count)):\n  kmodmgr: \(shown(ourLines))\n  depmod:  \(shown(theirLines))"
+        return
+            "line \(line + 1) differs (\(ours.count) bytes vs depmod's \(theirs.count)):\n  kmodmgr: \(shown(ourLines))\n  depmod:  \(shown(theirLines))"
     }
 
     /// Where two binary files first differ, with 16 bytes of each from there in hex.
