@@ -7,7 +7,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Treat DIR as the root of the managed system.", valueName: "DIR"))
     var root: String = "/"
 
-    @Flag(name: .shortAndLong, help: "Say more on standard error (modinfo: how each argument was resolved).")
+    @Flag(name: .shortAndLong, help: "Say more (modinfo: how each argument was resolved; depmod: why each dependency exists).")
     var verbose = false
 
     /// The root, with a relative `--root` taken against the current directory.

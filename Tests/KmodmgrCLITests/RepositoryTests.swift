@@ -20,9 +20,10 @@ import Testing
         #expect(rendered.standardOutput.contains("modinfo"))
     }
 
-    /// Every option `kmodmgr modinfo --help` lists is documented in the man page.
-    @Test func manPageDocumentsEveryModinfoOption() throws {
-        let help = try kmodmgr(["modinfo", "--help"]).standardOutput
+    /// Every option a command's `--help` lists is documented in the man page.
+    @Test(arguments: ["modinfo", "depmod"])
+    func manPageDocumentsEveryOption(command: String) throws {
+        let help = try kmodmgr([command, "--help"]).standardOutput
         let page = try String(contentsOf: Self.packageRoot.appendingPathComponent("man/kmodmgr.8"), encoding: .utf8)
             .replacingOccurrences(of: "\\-", with: "-")
         let options = help.matches(of: /--[a-z][a-z-]+/).map { String($0.output) }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The real kernel module tree the tests read: the newest `/lib/modules/<release>` with a `kernel/` directory of
-/// modules, as installed by `linux-image-<abi>-amd64-unsigned` (`.ci/setup` installs one).
+/// modules, as installed by `linux-image-<abi>-amd64-unsigned` (`scripts/setup` installs one).
 public struct InstalledKernel: Sendable {
     public let release: String
     public let moduleDirectory: URL
@@ -11,7 +11,7 @@ public struct InstalledKernel: Sendable {
     public enum Missing: Error, CustomStringConvertible {
         case noTree
         public var description: String {
-            "no kernel module tree under /lib/modules: run .ci/setup, which installs linux-image-<abi>-amd64-unsigned"
+            "no kernel module tree under /lib/modules: run scripts/setup, which installs linux-image-<abi>-amd64-unsigned"
         }
     }
 

@@ -49,7 +49,7 @@ public func which(_ name: String) throws -> String {
 
 public struct MissingProgram: Error, CustomStringConvertible {
     public let name: String
-    public var description: String { "program '\(name)' not found: .ci/setup installs it" }
+    public var description: String { "program '\(name)' not found: scripts/setup installs it" }
 }
 
 /// A directory that exists for one test and is removed afterwards.
