@@ -32,6 +32,18 @@ public final class ScratchImageReader: @unchecked Sendable {
         let format = CompressionFormat.sniff(UnsafeRawBufferPointer(rebasing: contents.prefix(8)))
         if format == .none { return body(contents, .none) }
         var length = 0
+        if format == .xz {
+            do {
+                var decoder = try XZStream.decoder()
+                length = try decoder.decodeWhole(UnsafeRawBufferPointer(contents), limit: Codec.decompressedSizeLimit) {
+                    capacity, keeping in
+                    image.reserve(capacity, keeping: keeping)
+                    return image.bytes
+                }
+            } catch { throw CodecFileError(path: path, reason: .codec(error)) }
+            defer { if length > Self.largeFile { image = GrowableBuffer() } }
+            return body(UnsafeMutableRawBufferPointer(rebasing: image.bytes[0..<length]), format)
+        }
         do {
             try runStream(format, .decompress, source: .memory(UnsafeRawBufferPointer(contents))) { chunk in
                 guard length + chunk.count <= Codec.decompressedSizeLimit else {

@@ -87,4 +87,53 @@ struct XZStream: ~Copyable, StreamTransform {
             }
         }
     }
+
+    /// Decodes all of `input` straight into caller-owned memory, without an intermediate chunk copy:
+    /// `grow(capacity, keeping)` must return the caller's buffer with room for at least `capacity` bytes whose
+    /// first `keeping` bytes are what was written so far. Returns the decoded length.
+    mutating func decodeWhole(
+        _ input: UnsafeRawBufferPointer, limit: Int, grow: (_ capacity: Int, _ keeping: Int) -> UnsafeMutableRawBufferPointer
+    ) throws(CodecError) -> Int {
+        stream.pointee.next_in = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        stream.pointee.avail_in = input.count
+        var buffer = grow(min(Self.decodedSize(of: input).map { $0 + 1 } ?? max(input.count * 4, 1 << 16), limit), 0)
+        var length = 0
+        while true {
+            if length == buffer.count {
+                guard buffer.count < limit else { throw .outputTooLarge(.xz, limit: limit) }
+                buffer = grow(min(buffer.count * 2, limit), length)
+            }
+            stream.pointee.next_out = (buffer.baseAddress! + length).assumingMemoryBound(to: UInt8.self)
+            stream.pointee.avail_out = buffer.count - length
+            let rc = lzma_code(stream, LZMA_FINISH)
+            length = buffer.count - stream.pointee.avail_out
+            switch rc {
+            case LZMA_STREAM_END: return length
+            case LZMA_OK: continue
+            default: throw lzmaError(rc)
+            }
+        }
+    }
+
+    /// The decoded size of a single-stream xz file, read from its index at the end (`lzma_stream_footer_decode`,
+    /// `lzma_index_buffer_decode`), so the output can be allocated once at its exact size; nil if the file is not
+    /// one plain stream (then the caller grows as it goes).
+    static func decodedSize(of input: UnsafeRawBufferPointer) -> Int? {
+        let footerSize = 12  // LZMA_STREAM_HEADER_SIZE
+        guard input.count >= 2 * footerSize, let base = input.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+        var footer = lzma_stream_flags()
+        guard lzma_stream_footer_decode(&footer, base + input.count - footerSize) == LZMA_OK,
+            footer.backward_size <= UInt64(input.count - 2 * footerSize)
+        else { return nil }
+        let indexStart = input.count - footerSize - Int(footer.backward_size)
+        var index: OpaquePointer?
+        var memoryLimit: UInt64 = 1 << 20
+        var position = 0
+        guard lzma_index_buffer_decode(&index, &memoryLimit, nil, base + indexStart, &position, Int(footer.backward_size)) == LZMA_OK,
+            let index
+        else { return nil }
+        defer { lzma_index_end(index, nil) }
+        let size = lzma_index_uncompressed_size(index)
+        return size <= UInt64(Codec.decompressedSizeLimit) ? Int(size) : nil
+    }
 }
