@@ -44,6 +44,18 @@ public final class ScratchImageReader: @unchecked Sendable {
             defer { if length > Self.largeFile { image = GrowableBuffer() } }
             return body(UnsafeMutableRawBufferPointer(rebasing: image.bytes[0..<length]), format)
         }
+        if format == .zstd {
+            do {
+                let decoded = try ZstdWhole.decode(UnsafeRawBufferPointer(contents), limit: Codec.decompressedSizeLimit) { capacity in
+                    image.reserve(capacity, keeping: 0)
+                    return image.bytes
+                }
+                if let decoded {
+                    defer { if decoded > Self.largeFile { image = GrowableBuffer() } }
+                    return body(UnsafeMutableRawBufferPointer(rebasing: image.bytes[0..<decoded]), format)
+                }
+            } catch { throw CodecFileError(path: path, reason: .codec(error)) }
+        }
         do {
             try runStream(format, .decompress, source: .memory(UnsafeRawBufferPointer(contents))) { chunk in
                 guard length + chunk.count <= Codec.decompressedSizeLimit else {

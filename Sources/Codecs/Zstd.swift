@@ -89,3 +89,23 @@ struct ZstdDecoder: ~Copyable, StreamTransform {
         if finishing && hint != 0 { throw CodecError.truncated(.zstd) }
     }
 }
+
+/// One-shot zstd decoding for images whose frames all declare their size (what `zstd` writes for files).
+enum ZstdWhole {
+    /// Decodes a single-frame `input` with `ZSTD_decompress` into caller-owned memory sized exactly from the frame
+    /// header (`ZSTD_getFrameContentSize`); `grow(capacity)` returns that memory. Returns nil, having done nothing,
+    /// when the input is several frames or its frame does not declare its size — the caller then streams.
+    static func decode(
+        _ input: UnsafeRawBufferPointer, limit: Int, grow: (_ capacity: Int) -> UnsafeMutableRawBufferPointer
+    ) throws(CodecError) -> Int? {
+        guard let base = input.baseAddress else { return nil }
+        guard ZSTD_findFrameCompressedSize(base, input.count) == input.count else { return nil }
+        let declared = ZSTD_getFrameContentSize(base, input.count)
+        // ZSTD_CONTENTSIZE_UNKNOWN and ZSTD_CONTENTSIZE_ERROR are the two largest values.
+        guard declared < UInt64.max - 1 else { return nil }
+        guard declared <= UInt64(limit) else { throw .outputTooLarge(.zstd, limit: limit) }
+        let buffer = grow(Int(declared) + 1)
+        let written = try zstdCheck(ZSTD_decompress(buffer.baseAddress, Int(declared), base, input.count), truncatedOnSrcSizeError: true)
+        return written
+    }
+}
