@@ -13,7 +13,7 @@ public enum Depmod {
         let lock: DirectoryLock
         do { lock = try DirectoryLock(request.moduleDirectory) } catch { throw .publish(error) }
         let index = try generate(request, sink: sink)
-        try index.publish()
+        try index.publish(sink: sink)
         lock.release()
         return index
     }

@@ -27,11 +27,17 @@ public struct GeneratedIndex: Sendable {
         IndexFile.dryRunFiles.flatMap { contents(of: $0) }
     }
 
-    /// Writes every file (and the parse cache) to temp files, fsyncs them, and only then renames them all into
-    /// place. On failure the previous index is untouched.
-    public func publish() throws(DepmodError) {
-        var members = files.map { (name: $0.file.fileName, contents: $0.contents) }
-        if let cache { members.append((ParseCache.fileName, cache.encoded())) }
+    /// Writes the ten files to temp files, fsyncs them, and only then renames them all into place; on failure the
+    /// previous index is untouched. The parse cache follows as a separate step: failing to write it costs only
+    /// speed next time, so it is reported to `sink` instead of failing the run.
+    public func publish(sink: any DiagnosticSink) throws(DepmodError) {
+        let members = files.map { (name: $0.file.fileName, contents: $0.contents) }
         do { try AtomicFileSet(directory: moduleDirectory).publish(members) } catch { throw .publish(error) }
+        guard let cache else { return }
+        do {
+            try AtomicFileSet(directory: moduleDirectory).publish([(ParseCache.fileName, cache.encoded())])
+        } catch {
+            sink.warning("the parse cache was not written (the index was): \(error)")
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Codecs
 import ModuleELF
 import SystemPackage
 import SystemSupport
@@ -15,10 +16,11 @@ import SystemSupport
 /// it; then u32 entry count and entries. Entry: path, i64 size, i64 mtime ns, u64 inode, u64 device, u8 readable
 /// flag, then either a reason or the facts (exports: name, u8 has-CRC, u64 CRC; imports: name, u64 CRC, u8 weak;
 /// modinfo: key, value; each list prefixed by its u32 count). Then the fingerprint and u32 count of
-/// `(file name, u64 size)` output records.
+/// `(file name, u64 size)` output records. Last, the CRC-32 of everything before it: a cache is trusted to stand
+/// in for the modules, so a damaged one must be noticed, not believed.
 struct ParseCache {
     static let fileName = "modules.kmodmgr-cache.bin"
-    static let header = Array("kmodmgr \(kmodmgrVersion) depmod cache 1\n".utf8)
+    static let header = Array("kmodmgr \(kmodmgrVersion) depmod cache 2\n".utf8)
 
     struct Entry: Sendable {
         let status: FileStatus
@@ -88,6 +90,7 @@ struct ParseCache {
         }
         file.count(entries.count)
         file.bytes.append(contentsOf: body.bytes)
+        file.count(Int(file.bytes.withUnsafeBytes { Checksum.crc32($0) }))
         return file.bytes
     }
 }
@@ -120,13 +123,17 @@ private struct CacheWriter {
 private struct CacheReader {
     struct Truncated: Error {}
 
-    let bytes: [UInt8]
+    var bytes: [UInt8]
     var offset = 0
     /// The string table; shared strings stay shared in memory.
     var table: [String] = []
 
     mutating func readCache() throws(Truncated) -> ParseCache {
-        guard bytes.starts(with: ParseCache.header) else { throw Truncated() }
+        guard bytes.starts(with: ParseCache.header), bytes.count >= ParseCache.header.count + 4 else { throw Truncated() }
+        let stored = bytes[(bytes.count - 4)...].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        let computed = bytes.withUnsafeBytes { Checksum.crc32(UnsafeRawBufferPointer(rebasing: $0[..<(bytes.count - 4)])) }
+        guard stored == computed else { throw Truncated() }
+        bytes.removeLast(4)
         offset = ParseCache.header.count
         let stringCount = try count()
         table.reserveCapacity(stringCount)

@@ -4,12 +4,13 @@ import SystemPackage
     import Glibc
 #endif
 
-/// Replaces a set of files in one directory so that readers see either all the old files or all the new ones
-/// from each file's point of view, and a failure changes nothing.
+/// Replaces a set of files in one directory as one change: either every member is replaced or none is.
 ///
 /// Every member is first written to a temp file in the destination directory (`O_CREAT|O_EXCL`, mode 0644 less
-/// the umask) and fsynced; only when all of them are on disk are they renamed over their targets, then the
-/// directory is fsynced. If any write fails, every temp file is removed and the previous files stay untouched.
+/// the umask) and fsynced. Each existing member is then kept as a hard link, and only then are the temp files
+/// renamed over their targets. If a write fails, nothing was replaced; if a rename fails, the members already
+/// replaced are put back from their links. Temp files and links are removed either way, and the directory is
+/// fsynced after a successful publication.
 public struct AtomicFileSet {
     /// The directory every member lives in.
     public let directory: FilePath
@@ -25,22 +26,63 @@ public struct AtomicFileSet {
             let final = directory.appending(file.name)
             return Result { () throws(SystemError) in (temp: try Self.writeTemp(file.contents, nextTo: final), final: final) }
         }
-        let written = outcomes.compactMap { try? $0.get() }
+        var members = [Member]()
+        var failure: SystemError?
         for outcome in outcomes {
-            if case .failure(let error) = outcome {
-                for member in written { _ = member.temp.withPlatformString { unlink($0) } }
+            switch outcome {
+            case .success(let written): members.append(Member(temp: written.temp, final: written.final))
+            case .failure(let error): failure = failure ?? error
+            }
+        }
+        defer { for member in members { member.removeLeftovers() } }
+        if let failure { throw failure }
+
+        for index in members.indices { try members[index].keepPrevious() }
+        for index in members.indices {
+            guard Self.rename(members[index].temp, members[index].final) == 0 else {
+                let error = SystemError("rename into place", path: members[index].final, errno: Errno(rawValue: errno))
+                for replaced in members[..<index] { replaced.restorePrevious() }
                 throw error
             }
-        }
-        for (index, member) in written.enumerated() {
-            let renamed = member.temp.withPlatformString { temp in member.final.withPlatformString { rename(temp, $0) } }
-            guard renamed == 0 else {
-                let failure = SystemError("rename into place", path: member.final, errno: Errno(rawValue: errno))
-                for rest in written[index...] { _ = rest.temp.withPlatformString { unlink($0) } }
-                throw failure
-            }
+            members[index].isPublished = true
         }
         try Self.syncDirectory(directory)
+    }
+
+    /// One member on its way into place.
+    private struct Member {
+        let temp: FilePath
+        let final: FilePath
+        /// A hard link to the file being replaced, while the set is published (nil: there was none).
+        var previous: FilePath?
+        var isPublished = false
+
+        /// Links the current file (if any) under a spare name, so it can be put back.
+        mutating func keepPrevious() throws(SystemError) {
+            let link = FilePath("\(final).kmodmgr-\(getpid())-previous")
+            _ = unlinkPath(link)
+            let linked = final.withPlatformString { from in link.withPlatformString { Glibc.link(from, $0) } }
+            if linked == 0 {
+                previous = link
+            } else if errno != ENOENT {
+                throw SystemError("keep the previous version of", path: final, errno: Errno(rawValue: errno))
+            }
+        }
+
+        /// Puts the previous file back (or removes the new one when there was none).
+        func restorePrevious() {
+            if let previous { _ = AtomicFileSet.rename(previous, final) } else { _ = unlinkPath(final) }
+        }
+
+        /// Removes the temp file if it was not published, and the link to the previous version.
+        func removeLeftovers() {
+            if !isPublished { _ = unlinkPath(temp) }
+            if let previous { _ = unlinkPath(previous) }
+        }
+    }
+
+    private static func rename(_ from: FilePath, _ to: FilePath) -> Int32 {
+        from.withPlatformString { from in to.withPlatformString { Glibc.rename(from, $0) } }
     }
 
     /// Writes `contents` to a new temp file next to `final`, fsynced; returns its path.
@@ -88,4 +130,8 @@ public struct AtomicFileSet {
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw SystemError("sync", path: directory, errno: Errno(rawValue: errno)) }
     }
+}
+
+private func unlinkPath(_ path: FilePath) -> Int32 {
+    path.withPlatformString { unlink($0) }
 }
