@@ -43,20 +43,29 @@ public enum Depmod {
             modules: inputs.modules, facts: reading.facts, dependencyLines: dependencyLines,
             ownedSymbols: resolution.ownedSymbols, builtinList: inputs.builtinList, builtinModinfo: inputs.builtinModinfo,
             layout: request.layout, warnDuplicates: request.warnDuplicates, sink: sink)
-        // The ten files are independent of each other: make them on all cores.
-        let made = IndexFile.allCases.parallelMap { file in Result { () throws(IndexFormatError) in try contents.bytes(of: file) } }
-        var files = [(file: IndexFile, contents: [UInt8])]()
-        for (file, result) in zip(IndexFile.allCases, made) {
-            do { files.append((file, try result.get())) } catch { throw .index(file, error) }
-        }
-
+        // The ten files and the parse cache are independent of each other: make them on all cores.
         var newCache = reading.updatedCache
         newCache.fingerprint = inputs.fingerprint
-        newCache.outputSizes = Dictionary(uniqueKeysWithValues: files.map { ($0.file.fileName, $0.contents.count) })
+        let jobs: [IndexFile?] = (request.useCache ? [nil] : []) + IndexFile.allCases
+        let made = jobs.parallelMap { job -> Made in
+            guard let file = job else { return .cache(newCache.encoded()) }
+            return .file(file, Result { () throws(IndexFormatError) in try contents.bytes(of: file) })
+        }
+        var files = [(file: IndexFile, contents: [UInt8])]()
+        var pendingCache: PendingCache?
+        for result in made {
+            switch result {
+            case .cache(let pending): pendingCache = pending
+            case .file(let file, let bytes):
+                do { files.append((file, try bytes.get())) } catch { throw .index(file, error) }
+            }
+        }
         return GeneratedIndex(
             moduleDirectory: request.moduleDirectory, files: files, explanations: resolution.explanations,
             moduleCount: inputs.modules.count, modulesRead: reading.modulesRead,
-            cache: request.useCache ? newCache : nil)
+            cache: pendingCache.map { pending in
+                pending.sealed(outputSizes: Dictionary(uniqueKeysWithValues: files.map { ($0.file, $0.contents.count) }))
+            })
     }
 
     /// `-A`: whether the index already describes the modules on disk — the same module files (none added,
@@ -74,6 +83,12 @@ public enum Depmod {
             let status = try? FileBytes.status(request.moduleDirectory.appending(file.fileName))
             return status.map { Int($0.size) } == cache.outputSizes[file.fileName]
         }
+    }
+
+    /// One product of the parallel phase.
+    private enum Made {
+        case file(IndexFile, Result<[UInt8], IndexFormatError>)
+        case cache(PendingCache)
     }
 
     private static func checkModuleDirectory(_ request: DepmodRequest) throws(DepmodError) {

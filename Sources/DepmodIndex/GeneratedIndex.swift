@@ -13,8 +13,8 @@ public struct GeneratedIndex: Sendable {
     public let moduleCount: Int
     /// How many of them had to be read (the rest came from the parse cache).
     public let modulesRead: Int
-    /// The parse cache to publish with the files (nil when caching is off).
-    let cache: ParseCache?
+    /// The encoded parse cache to publish after the files (nil when caching is off).
+    let cache: [UInt8]?
 
     /// The bytes of one file.
     public func contents(of file: IndexFile) -> [UInt8] {
@@ -35,7 +35,7 @@ public struct GeneratedIndex: Sendable {
         do { try AtomicFileSet(directory: moduleDirectory).publish(members) } catch { throw .publish(error) }
         guard let cache else { return }
         do {
-            try AtomicFileSet(directory: moduleDirectory).publish([(ParseCache.fileName, cache.encoded())])
+            try AtomicFileSet(directory: moduleDirectory).publish([(ParseCache.fileName, cache)])
         } catch {
             sink.warning("the parse cache was not written (the index was): \(error)")
         }

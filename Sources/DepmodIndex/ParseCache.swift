@@ -40,8 +40,19 @@ struct ParseCache {
         return (try? reader.readCache()) ?? ParseCache()
     }
 
-    func encoded() -> [UInt8] {
+    /// The file's bytes, in two steps: everything but the index file sizes can be encoded while the index files
+    /// are still being made (it is the longest single job of a run that read every module).
+    func encoded() -> PendingCache {
         var body = CacheWriter()
+        // Roughly one distinct string per four written (symbol names recur across modules): reserve for that
+        // instead of growing the table a dozen times.
+        let written = entries.values.reduce(entries.count) {
+            $0 + $1.facts.exports.count + $1.facts.imports.count + 2 * $1.facts.modinfo.count
+        }
+        body.reserveStrings(written / 4)
+        body.bytes.reserveCapacity(written * 8)
+        // The index file names come first in the string table, so their sizes can be appended by position later.
+        for file in IndexFile.allCases { body.intern(file.fileName) }
         for (path, entry) in entries.sorted(by: { $0.key < $1.key }) {
             body.string(path)
             body.integer(UInt64(bitPattern: entry.status.size))
@@ -74,11 +85,6 @@ struct ParseCache {
             }
         }
         body.string(fingerprint)
-        body.count(outputSizes.count)
-        for (name, size) in outputSizes.sorted(by: { $0.key < $1.key }) {
-            body.string(name)
-            body.integer(UInt64(size))
-        }
 
         var file = CacheWriter()
         file.bytes.reserveCapacity(body.bytes.count + body.strings.count * 24)
@@ -90,8 +96,25 @@ struct ParseCache {
         }
         file.count(entries.count)
         file.bytes.append(contentsOf: body.bytes)
-        file.count(Int(file.bytes.withUnsafeBytes { Checksum.crc32($0) }))
-        return file.bytes
+        return PendingCache(bytes: file.bytes)
+    }
+}
+
+/// An encoded cache still missing the sizes of the index files it goes with.
+struct PendingCache: Sendable {
+    fileprivate var bytes: [UInt8]
+
+    /// The complete file: the sizes of the ten index files, then the CRC-32 of everything before it.
+    func sealed(outputSizes: [IndexFile: Int]) -> [UInt8] {
+        var writer = CacheWriter()
+        writer.bytes = bytes
+        writer.count(IndexFile.allCases.count)
+        for (position, file) in IndexFile.allCases.enumerated() {
+            writer.count(position)  // the file name's index in the string table
+            writer.integer(UInt64(outputSizes[file] ?? 0))
+        }
+        writer.count(Int(writer.bytes.withUnsafeBytes { Checksum.crc32($0) }))
+        return writer.bytes
     }
 }
 
@@ -109,13 +132,24 @@ private struct CacheWriter {
         for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
     }
 
+    mutating func reserveStrings(_ count: Int) {
+        indexOf.reserveCapacity(count)
+        strings.reserveCapacity(count)
+    }
+
     /// Writes `value` as its index in the string table, adding it on first use.
     mutating func string(_ value: String) {
-        if let index = indexOf[value] { return count(Int(index)) }
+        count(Int(intern(value)))
+    }
+
+    /// The index of `value` in the string table, adding it on first use.
+    @discardableResult
+    mutating func intern(_ value: String) -> UInt32 {
+        if let index = indexOf[value] { return index }
         let index = UInt32(strings.count)
         strings.append(value)
         indexOf[value] = index
-        count(Int(index))
+        return index
     }
 }
 

@@ -33,32 +33,34 @@ struct SymbolResolution {
 
         let checkVersions = checks.reportUnresolved && checks.kernelSymbols?.hasVersions == true
         let reportUnknown = checks.reportUnresolved && checks.kernelSymbols != nil
-        var dependencies = [[Int]](repeating: [], count: facts.count)
-        var explanations = [String]()
-        for (index, module) in facts.enumerated() {
+        // The table is complete and only read from here on: resolve every module's imports on all cores.
+        let resolved = Array(facts.indices).parallelMap { index -> (dependencies: [Int], explanations: [String], warnings: [String]) in
             var seen = Set<Int>()
-            for symbol in module.imports {
-                var name = Substring(symbol.name)
-                if name.first == "." { name = name.dropFirst() }
-                let key = Self.strip(String(name), prefix: checks.symbolPrefix)
+            var result = (dependencies: [Int](), explanations: [String](), warnings: [String]())
+            for symbol in facts[index].imports {
+                var key = symbol.name
+                if key.first == "." { key = String(key.dropFirst()) }
+                key = Self.strip(key, prefix: checks.symbolPrefix)
                 guard let entry = table[key] else {
-                    if reportUnknown && !symbol.isWeak {
-                        sink.warning("\(modules[index].hostPath) needs unknown symbol \(key)")
-                    }
+                    if reportUnknown && !symbol.isWeak { result.warnings.append("\(modules[index].hostPath) needs unknown symbol \(key)") }
                     continue
                 }
                 if checkVersions && !symbol.isWeak && entry.crc != symbol.crc {
-                    sink.warning("\(modules[index].hostPath) disagrees about version of symbol \(key)")
+                    result.warnings.append("\(modules[index].hostPath) disagrees about version of symbol \(key)")
                 }
                 // Weak references create dependencies too; kernel symbols (no owner) do not. A module that imports
                 // its own export depends on itself, which depmod reports as a cycle of one.
                 guard entry.owner >= 0, seen.insert(entry.owner).inserted else { continue }
-                dependencies[index].append(entry.owner)
+                result.dependencies.append(entry.owner)
                 if checks.explain {
-                    explanations.append("\(modules[index].hostPath) needs \"\(key)\": \(modules[entry.owner].hostPath)")
+                    result.explanations.append("\(modules[index].hostPath) needs \"\(key)\": \(modules[entry.owner].hostPath)")
                 }
             }
+            return result
         }
+        for module in resolved { for warning in module.warnings { sink.warning(warning) } }
+        let dependencies = resolved.map(\.dependencies)
+        let explanations = resolved.flatMap(\.explanations)
         directDependencies = dependencies
         self.explanations = explanations
         let owned = table.compactMap { name, entry in entry.owner >= 0 ? (name: name, owner: entry.owner) : nil }

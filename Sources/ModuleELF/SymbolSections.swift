@@ -53,17 +53,25 @@ extension KernelModule {
     /// entries no symbol used (typically `module_layout`). No symtab means no imports.
     static func readImports(symbols: [ELFSymbol]?, versions: [SymbolVersion]) -> [ImportedSymbol] {
         guard let symbols else { return [] }
-        var crcByName = [String: UInt64](minimumCapacity: versions.count)
-        for version in versions where crcByName[version.name] == nil { crcByName[version.name] = version.crc }
-        var used = Set<String>()
+        // Position of the first `__versions` entry of each name, and whether some symbol used that name.
+        var firstVersion = [String: Int](minimumCapacity: versions.count)
+        for (position, version) in versions.enumerated() where firstVersion[version.name] == nil {
+            firstVersion[version.name] = position
+        }
+        var used = [Bool](repeating: false, count: versions.count)
         var imports = [ImportedSymbol]()
+        imports.reserveCapacity(versions.count)
         for symbol in symbols where symbol.sectionIndex == UInt16(SHN_UNDEF) && !symbol.nameBytes.isEmpty {
             if symbol.type == stTypeSparcRegister { continue }
             let name = symbol.name
-            used.insert(name)
-            imports.append(ImportedSymbol(name: name, crc: crcByName[name] ?? 0, binding: symbol.binding == STB_WEAK ? .weak : .strong))
+            var crc: UInt64 = 0
+            if let position = firstVersion[name] {
+                used[position] = true
+                crc = versions[position].crc
+            }
+            imports.append(ImportedSymbol(name: name, crc: crc, binding: symbol.binding == STB_WEAK ? .weak : .strong))
         }
-        for version in versions where !used.contains(version.name) {
+        for (position, version) in versions.enumerated() where !used[firstVersion[version.name] ?? position] {
             imports.append(ImportedSymbol(name: version.name, crc: version.crc, binding: .strong))
         }
         return imports
