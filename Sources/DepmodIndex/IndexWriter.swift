@@ -1,4 +1,37 @@
-/// Serialises a `TrieNode` tree in the format described on `IndexTrie`.
+/// Writes the binary index files (`modules.dep.bin`, `.alias.bin`, `.symbols.bin`, `.builtin.bin`,
+/// `.builtin.alias.bin`) that libkmod searches instead of the text files. `IndexReader` reads them back.
+///
+/// ## On-disk format (kmod's "index v2.1"; all integers u32 big-endian, no alignment, no padding)
+///
+/// ```
+/// offset 0   magic            0xB007F457
+/// offset 4   version          0x00020001   (major 2, minor 1; readers check the major only)
+/// offset 8   root reference
+/// offset 12  node records …
+/// ```
+///
+/// A **reference** is `flags | offset`: bit 31 = the node has a prefix, bit 30 = it has values, bit 29 = it has
+/// children; bits 27…0 are the record's absolute file offset (so an index cannot exceed 256 MiB). A reference
+/// of 0 means "no child".
+///
+/// A **node record** holds only the parts its flags announce, in this order:
+/// 1. prefix: the characters, then NUL;
+/// 2. children: a `first` byte and a `last` byte, then `last - first + 1` child references, one per character
+///    from `first` to `last` (0 where there is no child);
+/// 3. values: a count, then per value its priority and the string with its NUL.
+///
+/// **Shape.** A trie over the keys, path-compressed: there is a node for the root (empty string), for each key,
+/// and for each string where keys branch. A child hangs under its parent at the one character that follows the
+/// parent's string; its prefix holds the rest of its own string. The root's prefix is always empty, so the shape
+/// depends only on the set of keys. Keys and values are 7-bit ASCII.
+///
+/// **Values** of a key are in ascending priority; a value added later goes before earlier values of equal
+/// priority (depmod inserts it in front of them). Duplicates are kept.
+///
+/// **Layout.** kmod 30–33 write **post-order** (`IndexLayout.v30`): each node's children subtrees first, in
+/// ascending character order, then the node, so the root record is the last thing in the file. kmod 34 writes
+/// **pre-order** (`IndexLayout.v34`): the root at offset 12, then each child subtree depth-first. Readers accept
+/// both. An empty index is 12 bytes: the header with root reference 12 and an empty root record.
 struct IndexWriter {
     static let magic: UInt32 = 0xB007_F457
     static let version: UInt32 = 0x0002_0001

@@ -4,10 +4,11 @@ import CLibELF
     import Glibc
 #endif
 
-/// One section header, copied out of libelf into a plain value.
-struct SectionHeader: Sendable {
+/// One section header, decoded from the image into a plain value.
+struct SectionHeader {
     let index: Int
-    let name: String
+    /// The name's bytes in the section-name table (no NUL); valid while the image is.
+    let nameBytes: UnsafeRawBufferPointer
     let type: UInt32
     let offset: UInt64
     let size: UInt64
@@ -85,37 +86,60 @@ struct ELFImage {
         }
         var namesIndex = 0
         guard elf_getshdrstrndx(elf, &namesIndex) == 0 else { throw .malformedHeader(lastLibelfError()) }
-        sections = try Self.readSections(elf: elf, count: count, namesIndex: namesIndex, reader: reader)
+        sections = try Self.readSections(header: header, count: count, namesIndex: namesIndex, reader: reader, is64Bit: is64Bit)
     }
 
-    /// Copies every section header out, resolving names from the section-name table (which must end in NUL).
+    /// Decodes every section header straight from the (bounds-checked) table in the image's byte order — the
+    /// same fields `gelf_getshdr` gives, without a library call and a name string per section — and resolves
+    /// names in the section-name table, which must end in NUL.
     private static func readSections(
-        elf: OpaquePointer, count: Int, namesIndex: Int, reader: ByteReader
+        header: GElf_Ehdr, count: Int, namesIndex: Int, reader: ByteReader, is64Bit: Bool
     ) throws(ModuleELFError) -> [SectionHeader] {
-        var namesShdr = GElf_Shdr()
-        guard namesIndex < count, let namesScn = elf_getscn(elf, namesIndex), gelf_getshdr(namesScn, &namesShdr) != nil,
-            let names = reader.slice(offset: namesShdr.sh_offset, length: namesShdr.sh_size), names.last == 0
-        else { throw .malformedHeader("bad section-name string table") }
-
+        let entrySize = is64Bit ? 64 : 40
+        guard let table = reader.slice(offset: header.e_shoff, length: UInt64(count * entrySize)) else {
+            throw .malformedHeader("section table lies outside the file")
+        }
+        let field = FieldReader(bigEndian: reader.bigEndian)
+        func decode(_ index: Int) -> (name: UInt32, type: UInt32, offset: UInt64, size: UInt64, link: UInt32, entrySize: UInt64) {
+            let base = index * entrySize
+            if is64Bit {
+                return (
+                    field.u32(table, base), field.u32(table, base + 4), field.u64(table, base + 24), field.u64(table, base + 32),
+                    field.u32(table, base + 40), field.u64(table, base + 56)
+                )
+            }
+            return (
+                field.u32(table, base), field.u32(table, base + 4), UInt64(field.u32(table, base + 16)),
+                UInt64(field.u32(table, base + 20)), field.u32(table, base + 24), UInt64(field.u32(table, base + 36))
+            )
+        }
+        guard namesIndex < count else { throw .malformedHeader("bad section-name string table") }
+        let namesHeader = decode(namesIndex)
+        guard let names = reader.slice(offset: namesHeader.offset, length: namesHeader.size), names.last == 0 else {
+            throw .malformedHeader("bad section-name string table")
+        }
         var sections = [SectionHeader]()
         sections.reserveCapacity(count)
         for index in 0..<count {
-            var shdr = GElf_Shdr()
-            guard let scn = elf_getscn(elf, index), gelf_getshdr(scn, &shdr) != nil else {
-                throw .malformedHeader("unreadable section header \(index)")
+            let raw = decode(index)
+            var name = UnsafeRawBufferPointer(start: nil, count: 0)
+            if Int(raw.name) < names.count {
+                let start = names.baseAddress! + Int(raw.name)
+                name = UnsafeRawBufferPointer(start: start, count: strlen(start.assumingMemoryBound(to: CChar.self)))
             }
-            let name = Int(shdr.sh_name) < names.count ? names.cString(from: Int(shdr.sh_name)) : ""
             sections.append(
                 SectionHeader(
-                    index: index, name: name, type: shdr.sh_type, offset: shdr.sh_offset, size: shdr.sh_size,
-                    link: shdr.sh_link, entrySize: shdr.sh_entsize))
+                    index: index, nameBytes: name, type: raw.type, offset: raw.offset, size: raw.size, link: raw.link,
+                    entrySize: raw.entrySize))
         }
         return sections
     }
 
     /// The first section (index ≥ 1) called `name`, as libkmod finds sections.
-    func section(named name: String) -> SectionHeader? {
-        sections.dropFirst().first { $0.name == name }
+    func section(named name: StaticString) -> SectionHeader? {
+        sections.dropFirst().first {
+            $0.nameBytes.count == name.utf8CodeUnitCount && memcmp($0.nameBytes.baseAddress!, name.utf8Start, name.utf8CodeUnitCount) == 0
+        }
     }
 
     /// The contents of `section`, bounds-checked; nil for `SHT_NOBITS` and out-of-range sections.
@@ -135,7 +159,7 @@ struct ELFImage {
         let count = table.count / entrySize
         var symbols = [ELFSymbol]()
         symbols.reserveCapacity(max(count - 1, 0))
-        let table32 = SymbolField(bigEndian: reader.bigEndian)
+        let table32 = FieldReader(bigEndian: reader.bigEndian)
         for index in 1..<max(count, 1) {
             let base = index * entrySize
             let nameOffset = Int(table32.u32(table, base))
@@ -163,8 +187,8 @@ struct ELFImage {
     }
 }
 
-/// Fixed-width reads at offsets already known to be inside a section, in the image's byte order.
-private struct SymbolField {
+/// Fixed-width reads at offsets already known to be inside a table, in the image's byte order.
+private struct FieldReader {
     let bigEndian: Bool
 
     func u16(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt16 {
