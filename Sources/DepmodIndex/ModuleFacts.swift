@@ -6,17 +6,9 @@ import SystemPackage
 /// files. Small enough to cache, so an unchanged module is never read twice.
 public struct ModuleFacts: Sendable, Equatable {
     /// An exported symbol and its modversions CRC (nil without modversions).
-    public struct Export: Sendable, Equatable {
-        public let name: String
-        public let crc: UInt64?
-    }
-
+    public typealias Export = ExportedSymbol
     /// An undefined symbol, the CRC the module expects, and whether the reference is weak.
-    public struct Import: Sendable, Equatable {
-        public let name: String
-        public let crc: UInt64
-        public let isWeak: Bool
-    }
+    public typealias Import = ImportedSymbol
 
     public var exports: [Export] = []
     public var imports: [Import] = []
@@ -62,13 +54,23 @@ public struct ModuleFacts: Sendable, Equatable {
     }
 
     init(_ module: KernelModule) {
-        exports = module.exports.map { Export(name: $0.name, crc: $0.crc) }
-        imports = module.imports.map { Import(name: $0.name, crc: $0.crc, isWeak: $0.binding == .weak) }
+        // The reader's arrays are kept as they are: no copy per module.
+        exports = module.exports
+        imports = module.imports
         modinfo = module.modinfo.filter { Self.indexedKeys.contains($0.key) }
     }
 
     /// The `.modinfo` values of `key`, in section order.
     func values(of key: String) -> [String] {
         modinfo.compactMap { $0.key == key ? $0.value : nil }
+    }
+}
+
+extension ImportedSymbol {
+    /// Whether the reference is weak (a missing provider is not an error).
+    var isWeak: Bool { binding == .weak }
+
+    init(name: String, crc: UInt64, isWeak: Bool) {
+        self.init(name: name, crc: crc, binding: isWeak ? .weak : .strong)
     }
 }

@@ -35,7 +35,6 @@ struct SymbolResolution {
         let reportUnknown = checks.reportUnresolved && checks.kernelSymbols != nil
         // The table is complete and only read from here on: resolve every module's imports on all cores.
         let resolved = Array(facts.indices).parallelMap { index -> (dependencies: [Int], explanations: [String], warnings: [String]) in
-            var seen = Set<Int>()
             var result = (dependencies: [Int](), explanations: [String](), warnings: [String]())
             for symbol in facts[index].imports {
                 var key = symbol.name
@@ -50,7 +49,8 @@ struct SymbolResolution {
                 }
                 // Weak references create dependencies too; kernel symbols (no owner) do not. A module that imports
                 // its own export depends on itself, which depmod reports as a cycle of one.
-                guard entry.owner >= 0, seen.insert(entry.owner).inserted else { continue }
+                // (A module needs a handful of others: a linear check beats hashing.)
+                guard entry.owner >= 0, !result.dependencies.contains(entry.owner) else { continue }
                 result.dependencies.append(entry.owner)
                 if checks.explain {
                     result.explanations.append("\(modules[index].hostPath) needs \"\(key)\": \(modules[entry.owner].hostPath)")
