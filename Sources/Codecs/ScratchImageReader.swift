@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 import SystemPackage
 import SystemSupport
@@ -15,6 +16,9 @@ import SystemSupport
 public final class ScratchImageReader: @unchecked Sendable {
     private var file = GrowableBuffer()
     private var image = GrowableBuffer()
+    /// Decoders kept from one module to the next, so their memory is allocated once per reader.
+    private var xz: XZStream?
+    private var zstd: ZstdDecoder?
 
     public init() {}
 
@@ -31,48 +35,76 @@ public final class ScratchImageReader: @unchecked Sendable {
         let contents = UnsafeMutableRawBufferPointer(rebasing: file.bytes[0..<size])
         let format = CompressionFormat.sniff(UnsafeRawBufferPointer(rebasing: contents.prefix(8)))
         if format == .none { return body(contents, .none) }
-        var length = 0
+        // Only one thread at a time holds a large decompressed image (amdgpu is 20 MB): peak memory stays at
+        // one large module plus small ones, as with a single-threaded reader, at almost no cost in parallelism.
+        let isLarge = size > Self.largeCompressedFile
+        if isLarge { largeImageTurn.wait() }
+        defer { if isLarge { largeImageTurn.signal() } }
+        let length: Int
+        do { length = try decompress(UnsafeRawBufferPointer(contents), format) } catch {
+            throw CodecFileError(path: path, reason: .codec(error))
+        }
+        defer { if length > Self.largeFile { image = GrowableBuffer() } }
+        return body(UnsafeMutableRawBufferPointer(rebasing: image.bytes[0..<length]), format)
+    }
+
+    /// Decompresses `contents` into `image`; returns the decoded length. xz and single-frame zstd decode straight
+    /// into the buffer, sized from the stream; anything else streams through chunks.
+    private func decompress(_ contents: UnsafeRawBufferPointer, _ format: CompressionFormat) throws(CodecError) -> Int {
+        let limit = Codec.decompressedSizeLimit
         if format == .xz {
+            var decoder: XZStream
+            if let used = xz.take() {
+                decoder = used
+                try decoder.restartDecoder()
+            } else {
+                decoder = try XZStream.decoder()
+            }
             do {
-                var decoder = try XZStream.decoder()
-                length = try decoder.decodeWhole(UnsafeRawBufferPointer(contents), limit: Codec.decompressedSizeLimit) {
-                    capacity, keeping in
+                let length = try decoder.decodeWhole(contents, limit: limit) { capacity, keeping in
                     image.reserve(capacity, keeping: keeping)
                     return image.bytes
                 }
-            } catch { throw CodecFileError(path: path, reason: .codec(error)) }
-            defer { if length > Self.largeFile { image = GrowableBuffer() } }
-            return body(UnsafeMutableRawBufferPointer(rebasing: image.bytes[0..<length]), format)
+                xz = consume decoder
+                return length
+            } catch {
+                return try Self.rethrow(error)  // the decoder is dropped: its state is unknown
+            }
         }
         if format == .zstd {
+            let decoder: ZstdDecoder
+            if let used = zstd.take() { decoder = used } else { decoder = try ZstdDecoder() }
             do {
-                let decoded = try ZstdWhole.decode(UnsafeRawBufferPointer(contents), limit: Codec.decompressedSizeLimit) { capacity in
+                let length = try decoder.decodeWhole(contents, limit: limit) { capacity in
                     image.reserve(capacity, keeping: 0)
                     return image.bytes
                 }
-                if let decoded {
-                    defer { if decoded > Self.largeFile { image = GrowableBuffer() } }
-                    return body(UnsafeMutableRawBufferPointer(rebasing: image.bytes[0..<decoded]), format)
-                }
-            } catch { throw CodecFileError(path: path, reason: .codec(error)) }
+                zstd = consume decoder
+                if let length { return length }
+            } catch {
+                return try Self.rethrow(error)
+            }
         }
+        var length = 0
         do {
-            try runStream(format, .decompress, source: .memory(UnsafeRawBufferPointer(contents))) { chunk in
-                guard length + chunk.count <= Codec.decompressedSizeLimit else {
-                    throw CodecError.outputTooLarge(format, limit: Codec.decompressedSizeLimit)
-                }
+            try runStream(format, .decompress, source: .memory(contents)) { chunk in
+                guard length + chunk.count <= limit else { throw CodecError.outputTooLarge(format, limit: limit) }
                 image.reserve(length + chunk.count, keeping: length)
                 image.bytes.baseAddress!.advanced(by: length).copyMemory(from: chunk.baseAddress!, byteCount: chunk.count)
                 length += chunk.count
             }
         } catch let error as CodecError {
-            throw CodecFileError(path: path, reason: .codec(error))
+            throw error
         } catch {
             fatalError("in-memory sink cannot fail: \(error)")
         }
-        defer { if length > Self.largeFile { image = GrowableBuffer() } }
-        return body(UnsafeMutableRawBufferPointer(rebasing: image.bytes[0..<length]), format)
+        return length
     }
+
+    private static func rethrow(_ error: CodecError) throws(CodecError) -> Int { throw error }
+
+    /// Compressed files above this size decode to images large enough that only one thread holds one at a time.
+    static let largeCompressedFile = 1 << 20
 
     /// Files (and images) above this size are not kept in the reusable buffers.
     static let largeFile = 2 << 20
@@ -115,6 +147,9 @@ public final class ScratchImageReader: @unchecked Sendable {
         }
     }
 }
+
+/// The turn to hold a large decompressed image (see `ScratchImageReader.largeCompressedFile`).
+private let largeImageTurn = DispatchSemaphore(value: 1)
 
 /// Raw memory that only grows, freed on deinit.
 private struct GrowableBuffer: ~Copyable {

@@ -62,6 +62,13 @@ struct XZStream: ~Copyable, StreamTransform {
         stream.initialize(to: lzma_stream())  // all zero: LZMA_STREAM_INIT
     }
 
+    /// Makes a used decoder ready for the next stream. liblzma keeps the memory it allocated (the dictionary
+    /// above all), so decoding thousands of modules does not allocate and fault in a megabyte for each.
+    mutating func restartDecoder() throws(CodecError) {
+        let rc = lzma_stream_decoder(stream, xzDecoderMemoryLimit, lzmaConcatenated)
+        guard rc == LZMA_OK else { throw lzmaError(rc) }
+    }
+
     /// Calls `lzma_end`.
     deinit {
         lzma_end(stream)

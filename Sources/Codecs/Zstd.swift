@@ -58,6 +58,8 @@ struct ZstdEncoder: ~Copyable, StreamTransform {
 /// A zstd decompressor over one `ZSTD_DCtx`; concatenated frames are read in turn.
 struct ZstdDecoder: ~Copyable, StreamTransform {
     private let context: OpaquePointer
+    /// The context, for `decodeWhole` (one-shot calls reset it themselves).
+    var contextForWholeDecoding: OpaquePointer { context }
     private let output = OutputBuffer()
     /// The last `ZSTD_decompressStream` hint: 0 exactly when a frame has just been completed.
     private var hint = 1
@@ -90,12 +92,12 @@ struct ZstdDecoder: ~Copyable, StreamTransform {
     }
 }
 
-/// One-shot zstd decoding for images whose frames all declare their size (what `zstd` writes for files).
-enum ZstdWhole {
-    /// Decodes a single-frame `input` with `ZSTD_decompress` into caller-owned memory sized exactly from the frame
-    /// header (`ZSTD_getFrameContentSize`); `grow(capacity)` returns that memory. Returns nil, having done nothing,
-    /// when the input is several frames or its frame does not declare its size — the caller then streams.
-    static func decode(
+extension ZstdDecoder {
+    /// Decodes a single-frame `input` with `ZSTD_decompressDCtx` (reusing this decoder's context) into
+    /// caller-owned memory sized exactly from the frame header (`ZSTD_getFrameContentSize`); `grow(capacity)`
+    /// returns that memory. Returns nil, having done nothing, when the input is several frames or its frame does
+    /// not declare its size — the caller then streams.
+    func decodeWhole(
         _ input: UnsafeRawBufferPointer, limit: Int, grow: (_ capacity: Int) -> UnsafeMutableRawBufferPointer
     ) throws(CodecError) -> Int? {
         guard let base = input.baseAddress else { return nil }
@@ -105,7 +107,8 @@ enum ZstdWhole {
         guard declared < UInt64.max - 1 else { return nil }
         guard declared <= UInt64(limit) else { throw .outputTooLarge(.zstd, limit: limit) }
         let buffer = grow(Int(declared) + 1)
-        let written = try zstdCheck(ZSTD_decompress(buffer.baseAddress, Int(declared), base, input.count), truncatedOnSrcSizeError: true)
-        return written
+        return try zstdCheck(
+            ZSTD_decompressDCtx(contextForWholeDecoding, buffer.baseAddress, Int(declared), base, input.count),
+            truncatedOnSrcSizeError: true)
     }
 }
