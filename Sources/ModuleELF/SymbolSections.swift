@@ -53,16 +53,42 @@ extension KernelModule {
     /// entries no symbol used (typically `module_layout`). No symtab means no imports.
     static func readImports(symbols: [ELFSymbol]?, versions: [SymbolVersion]) -> [ImportedSymbol] {
         guard let symbols else { return [] }
-        // Position of the first `__versions` entry of each name, and whether some symbol used that name.
+        let undefined = symbols.filter { $0.sectionIndex == UInt16(SHN_UNDEF) && !$0.nameBytes.isEmpty && $0.type != stTypeSparcRegister }
+        var imports = [ImportedSymbol]()
+        imports.reserveCapacity(max(undefined.count, versions.count))
+        // modpost writes `__versions` in symbol-table order, so nearly always entry i belongs to undefined symbol
+        // i: match by walking both lists, and fall back to a lookup by name only when they diverge.
+        var matched = 0
+        for symbol in undefined {
+            guard matched < versions.count, versions[matched].name.utf8.elementsEqual(symbol.nameBytes) else { break }
+            imports.append(
+                ImportedSymbol(
+                    name: versions[matched].name, crc: versions[matched].crc, binding: symbol.binding == STB_WEAK ? .weak : .strong))
+            matched += 1
+        }
+        // The entries left over are imports of their own (typically just `module_layout`) — unless a symbol already
+        // used that name, a case the lookup by name settles.
+        let rest = versions[matched...]
+        if imports.count == undefined.count && rest.count <= 4
+            && !rest.contains(where: { leftover in versions[..<matched].contains { $0.name == leftover.name } })
+        {
+            for version in rest { imports.append(ImportedSymbol(name: version.name, crc: version.crc, binding: .strong)) }
+            return imports
+        }
+        return readImportsByName(undefined, versions: versions)
+    }
+
+    /// The general case: each undefined symbol's CRC is that of the first `__versions` entry of its name (0 if
+    /// none); then every entry whose name no symbol used.
+    private static func readImportsByName(_ undefined: [ELFSymbol], versions: [SymbolVersion]) -> [ImportedSymbol] {
         var firstVersion = [String: Int](minimumCapacity: versions.count)
         for (position, version) in versions.enumerated() where firstVersion[version.name] == nil {
             firstVersion[version.name] = position
         }
         var used = [Bool](repeating: false, count: versions.count)
         var imports = [ImportedSymbol]()
-        imports.reserveCapacity(versions.count)
-        for symbol in symbols where symbol.sectionIndex == UInt16(SHN_UNDEF) && !symbol.nameBytes.isEmpty {
-            if symbol.type == stTypeSparcRegister { continue }
+        imports.reserveCapacity(max(undefined.count, versions.count))
+        for symbol in undefined {
             let name = symbol.name
             var crc: UInt64 = 0
             if let position = firstVersion[name] {
