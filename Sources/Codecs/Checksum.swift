@@ -14,4 +14,10 @@ public enum Checksum {
         }
         return UInt32(truncatingIfNeeded: crc)
     }
+
+    /// The CRC-32 of two byte strings back to back, from the CRC of each and the length of the second
+    /// (zlib's `crc32_combine`).
+    public static func combine(_ first: UInt32, _ second: UInt32, secondLength: Int) -> UInt32 {
+        UInt32(truncatingIfNeeded: crc32_combine(UInt(first), UInt(second), Int(secondLength)))
+    }
 }

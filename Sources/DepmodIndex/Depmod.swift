@@ -47,7 +47,7 @@ public enum Depmod {
         var newCache = reading.updatedCache
         newCache.fingerprint = inputs.fingerprint
         let jobs: [IndexFile?] = (request.useCache ? [nil] : []) + IndexFile.allCases
-        let made = jobs.parallelMap { job -> Made in
+        var made = jobs.parallelMap { job -> Made in
             guard let file = job else { return .cache(newCache.encoded()) }
             return .file(file, Result { () throws(IndexFormatError) in try contents.bytes(of: file) })
         }
@@ -60,12 +60,12 @@ public enum Depmod {
                 do { files.append((file, try bytes.get())) } catch { throw .index(file, error) }
             }
         }
+        made = []  // the pending cache is now referenced once: sealing appends to it in place
+        let sizes = Dictionary(uniqueKeysWithValues: files.map { ($0.file, $0.contents.count) })
         return GeneratedIndex(
             moduleDirectory: request.moduleDirectory, files: files, explanations: resolution.explanations,
             moduleCount: inputs.modules.count, modulesRead: reading.modulesRead,
-            cache: pendingCache.map { pending in
-                pending.sealed(outputSizes: Dictionary(uniqueKeysWithValues: files.map { ($0.file, $0.contents.count) }))
-            })
+            cache: pendingCache.take()?.sealed(outputSizes: sizes))
     }
 
     /// `-A`: whether the index already describes the modules on disk — the same module files (none added,

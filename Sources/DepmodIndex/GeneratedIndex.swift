@@ -35,7 +35,8 @@ public struct GeneratedIndex: Sendable {
         do { try AtomicFileSet(directory: moduleDirectory).publish(members) } catch { throw .publish(error) }
         guard let cache else { return }
         do {
-            try AtomicFileSet(directory: moduleDirectory).publish([(ParseCache.fileName, cache)])
+            // No fsync: the cache carries a CRC, so one torn by a crash is ignored and every module read again.
+            try AtomicFileSet(directory: moduleDirectory, durable: false).publish([(ParseCache.fileName, cache)])
         } catch {
             sink.warning("the parse cache was not written (the index was): \(error)")
         }

@@ -96,25 +96,34 @@ struct ParseCache {
         }
         file.count(entries.count)
         file.bytes.append(contentsOf: body.bytes)
-        return PendingCache(bytes: file.bytes)
+        let checksum = file.bytes.withUnsafeBytes { Checksum.crc32($0) }
+        return PendingCache(bytes: file.bytes, checksum: checksum)
     }
 }
 
 /// An encoded cache still missing the sizes of the index files it goes with.
 struct PendingCache: Sendable {
     fileprivate var bytes: [UInt8]
+    /// The CRC-32 of `bytes`, computed while the index files were made, so sealing is cheap.
+    fileprivate let checksum: UInt32
 
-    /// The complete file: the sizes of the ten index files, then the CRC-32 of everything before it.
-    func sealed(outputSizes: [IndexFile: Int]) -> [UInt8] {
-        var writer = CacheWriter()
-        writer.bytes = bytes
-        writer.count(IndexFile.allCases.count)
+    /// The complete file: the sizes of the ten index files, then the CRC-32 of everything before it. Consumes
+    /// the pending bytes, so the megabytes are appended to rather than copied.
+    consuming func sealed(outputSizes: [IndexFile: Int]) -> [UInt8] {
+        var tail = CacheWriter()
+        tail.count(IndexFile.allCases.count)
         for (position, file) in IndexFile.allCases.enumerated() {
-            writer.count(position)  // the file name's index in the string table
-            writer.integer(UInt64(outputSizes[file] ?? 0))
+            tail.count(position)  // the file name's index in the string table
+            tail.integer(UInt64(outputSizes[file] ?? 0))
         }
-        writer.count(Int(writer.bytes.withUnsafeBytes { Checksum.crc32($0) }))
-        return writer.bytes
+        let tailChecksum = tail.bytes.withUnsafeBytes { Checksum.crc32($0) }
+        var file = bytes
+        bytes = []
+        file.append(contentsOf: tail.bytes)
+        var checksumWriter = CacheWriter()
+        checksumWriter.count(Int(Checksum.combine(checksum, tailChecksum, secondLength: tail.bytes.count)))
+        file.append(contentsOf: checksumWriter.bytes)
+        return file
     }
 }
 

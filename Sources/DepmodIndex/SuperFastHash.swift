@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Paul Hsieh's SuperFastHash, as kmod's hash table uses it. The table's iteration order (bucket, then byte
 /// order) decides the line order of `modules.symbols` and of every module `modules.order` does not list, so this
 /// must match kmod bit for bit (`../shared/spec/depmod.md` §3.1).
@@ -59,15 +63,28 @@ struct HashTableOrder {
     /// kmod's symbol table (`symbols`).
     static let symbols = HashTableOrder(buckets: 2048)
 
-    /// `items` sorted into this table's iteration order by `key`.
+    /// `items` sorted into this table's iteration order by `key`. (An index sort: moving the items themselves,
+    /// strings inside, costs more than comparing them.)
     func sorted<T>(_ items: [T], by key: (T) -> String) -> [T] {
-        let keyed = items.map { item -> (bucket: UInt32, key: String, item: T) in
-            let name = key(item)
-            return (SuperFastHash.hash(name) & (buckets - 1), name, item)
+        let keys = items.map(key)
+        let bucketOf = keys.map { SuperFastHash.hash($0) & (buckets - 1) }
+        let order = items.indices.sorted { lhs, rhs in
+            if bucketOf[lhs] != bucketOf[rhs] { return bucketOf[lhs] < bucketOf[rhs] }
+            return bytewiseLess(keys[lhs], keys[rhs])
         }
-        return keyed.sorted { lhs, rhs in
-            if lhs.bucket != rhs.bucket { return lhs.bucket < rhs.bucket }
-            return lhs.key.utf8.lexicographicallyPrecedes(rhs.key.utf8)
-        }.map(\.item)
+        return order.map { items[$0] }
+    }
+}
+
+/// `strcmp` order: unsigned bytes of the UTF-8 encoding, a prefix first.
+func bytewiseLess(_ lhs: String, _ rhs: String) -> Bool {
+    var lhs = lhs
+    var rhs = rhs
+    return lhs.withUTF8 { left in
+        rhs.withUTF8 { right in
+            let common = min(left.count, right.count)
+            let compared = common == 0 ? 0 : memcmp(left.baseAddress!, right.baseAddress!, common)
+            return compared != 0 ? compared < 0 : left.count < right.count
+        }
     }
 }

@@ -14,9 +14,13 @@ import SystemPackage
 public struct AtomicFileSet {
     /// The directory every member lives in.
     public let directory: FilePath
+    /// Whether members and the directory are fsynced. Only for files that check their own integrity (a
+    /// checksum) and may be lost in a crash: replacement by rename stays all-or-nothing either way.
+    public var durable: Bool
 
-    public init(directory: FilePath) {
+    public init(directory: FilePath, durable: Bool = true) {
         self.directory = directory
+        self.durable = durable
     }
 
     /// Writes `files` (name → contents) and publishes them together.
@@ -24,7 +28,9 @@ public struct AtomicFileSet {
         // Members are written and fsynced in parallel: each fsync mostly waits for the disk, and the waits overlap.
         let outcomes = files.parallelMap { file in
             let final = directory.appending(file.name)
-            return Result { () throws(SystemError) in (temp: try Self.writeTemp(file.contents, nextTo: final), final: final) }
+            return Result { () throws(SystemError) in
+                (temp: try Self.writeTemp(file.contents, nextTo: final, sync: durable), final: final)
+            }
         }
         var members = [Member]()
         var failure: SystemError?
@@ -46,7 +52,7 @@ public struct AtomicFileSet {
             }
             members[index].isPublished = true
         }
-        try Self.syncDirectory(directory)
+        if durable { try Self.syncDirectory(directory) }
     }
 
     /// One member on its way into place.
@@ -85,8 +91,8 @@ public struct AtomicFileSet {
         from.withPlatformString { from in to.withPlatformString { Glibc.rename(from, $0) } }
     }
 
-    /// Writes `contents` to a new temp file next to `final`, fsynced; returns its path.
-    static func writeTemp(_ contents: [UInt8], nextTo final: FilePath) throws(SystemError) -> FilePath {
+    /// Writes `contents` to a new temp file next to `final` (fsynced if `sync`); returns its path.
+    static func writeTemp(_ contents: [UInt8], nextTo final: FilePath, sync: Bool) throws(SystemError) -> FilePath {
         var attempt = 0
         while true {
             let temp = FilePath("\(final).kmodmgr-\(getpid())-\(attempt).tmp")
@@ -102,7 +108,7 @@ public struct AtomicFileSet {
             defer { close(fd) }
             do throws(SystemError) {
                 try writeAll(contents, to: fd, path: temp)
-                guard fsync(fd) == 0 else { throw SystemError("sync", path: temp, errno: Errno(rawValue: errno)) }
+                guard !sync || fsync(fd) == 0 else { throw SystemError("sync", path: temp, errno: Errno(rawValue: errno)) }
             } catch {
                 _ = temp.withPlatformString { unlink($0) }
                 throw error
