@@ -31,7 +31,7 @@ public final class ScratchImageReader: @unchecked Sendable {
         do { read = try readSmallFile(path) } catch { throw CodecFileError(path: path, reason: .system(error)) }
         // A large file is mapped instead: only the pages the parser touches (headers, symbols — often a third of
         // a driver) become resident, and no buffer stays grown to the largest module's size.
-        guard let size = read else { return try Codec.withModuleImage(at: path, body) }
+        guard let size = read else { return try withLargeModuleImage(at: path, body) }
         let contents = UnsafeMutableRawBufferPointer(rebasing: file.bytes[0..<size])
         let format = CompressionFormat.sniff(UnsafeRawBufferPointer(rebasing: contents.prefix(8)))
         if format == .none { return body(contents, .none) }
@@ -46,6 +46,26 @@ public final class ScratchImageReader: @unchecked Sendable {
         }
         defer { if length > Self.largeFile { image = GrowableBuffer() } }
         return body(UnsafeMutableRawBufferPointer(rebasing: image.bytes[0..<length]), format)
+    }
+
+    /// A large file: mapped, so a plain one is paged in only where the parser looks; a compressed one is decoded
+    /// once, at its exact size, while holding the large-image turn, and the image is freed afterwards.
+    private func withLargeModuleImage<R>(
+        at path: FilePath, _ body: (UnsafeMutableRawBufferPointer, CompressionFormat) -> R
+    ) throws(CodecFileError) -> R {
+        let outcome: Result<R, CodecError>
+        do {
+            outcome = try MappedFile.withMapping(path) { (mapped: UnsafeMutableRawBufferPointer) -> Result<R, CodecError> in
+                let format = CompressionFormat.sniff(UnsafeRawBufferPointer(rebasing: mapped.prefix(8)))
+                if format == .none { return .success(body(mapped, .none)) }
+                largeImageTurn.wait()
+                defer { largeImageTurn.signal() }
+                defer { image = GrowableBuffer() }
+                return Result { () throws(CodecError) in try decompress(UnsafeRawBufferPointer(mapped), format) }
+                    .map { length in body(UnsafeMutableRawBufferPointer(rebasing: image.bytes[0..<length]), format) }
+            }
+        } catch { throw CodecFileError(path: path, reason: .system(error)) }
+        do { return try outcome.get() } catch { throw CodecFileError(path: path, reason: .codec(error)) }
     }
 
     /// Decompresses `contents` into `image`; returns the decoded length. xz and single-frame zstd decode straight
