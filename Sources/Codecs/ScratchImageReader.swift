@@ -44,7 +44,7 @@ public final class ScratchImageReader: @unchecked Sendable {
         do { length = try decompress(UnsafeRawBufferPointer(contents), format) } catch {
             throw CodecFileError(path: path, reason: .codec(error))
         }
-        defer { if length > Self.largeFile { image = GrowableBuffer() } }
+        defer { if image.bytes.count > Self.largeFile { image = GrowableBuffer() } }
         return body(UnsafeMutableRawBufferPointer(rebasing: image.bytes[0..<length]), format)
     }
 

@@ -107,13 +107,14 @@ struct XZStream: ~Copyable, StreamTransform {
         var length = 0
         while true {
             if length == buffer.count {
-                guard buffer.count < limit else { throw .outputTooLarge(.xz, limit: limit) }
+                guard length < limit else { throw .outputTooLarge(.xz, limit: limit) }
                 buffer = grow(min(buffer.count * 2, limit), length)
             }
             stream.pointee.next_out = (buffer.baseAddress! + length).assumingMemoryBound(to: UInt8.self)
             stream.pointee.avail_out = buffer.count - length
             let rc = lzma_code(stream, LZMA_FINISH)
             length = buffer.count - stream.pointee.avail_out
+            guard length <= limit else { throw .outputTooLarge(.xz, limit: limit) }
             switch rc {
             case LZMA_STREAM_END: return length
             case LZMA_OK: continue
@@ -122,9 +123,10 @@ struct XZStream: ~Copyable, StreamTransform {
         }
     }
 
-    /// The decoded size of a single-stream xz file, read from its index at the end (`lzma_stream_footer_decode`,
-    /// `lzma_index_buffer_decode`), so the output can be allocated once at its exact size; nil if the file is not
-    /// one plain stream (then the caller grows as it goes).
+    /// The decoded size of the last (for a module file: the only) xz stream, read from its index at the end
+    /// (`lzma_stream_footer_decode`, `lzma_index_buffer_decode`), so the output can be allocated once at its
+    /// exact size; nil if no index can be read. Only a first allocation depends on it: decoding grows the buffer
+    /// if concatenated streams need more.
     static func decodedSize(of input: UnsafeRawBufferPointer) -> Int? {
         let footerSize = 12  // LZMA_STREAM_HEADER_SIZE
         guard input.count >= 2 * footerSize, let base = input.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }

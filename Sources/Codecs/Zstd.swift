@@ -57,9 +57,7 @@ struct ZstdEncoder: ~Copyable, StreamTransform {
 
 /// A zstd decompressor over one `ZSTD_DCtx`; concatenated frames are read in turn.
 struct ZstdDecoder: ~Copyable, StreamTransform {
-    private let context: OpaquePointer
-    /// The context, for `decodeWhole` (one-shot calls reset it themselves).
-    var contextForWholeDecoding: OpaquePointer { context }
+    fileprivate let context: OpaquePointer
     private let output = OutputBuffer()
     /// The last `ZSTD_decompressStream` hint: 0 exactly when a frame has just been completed.
     private var hint = 1
@@ -108,7 +106,7 @@ extension ZstdDecoder {
         guard declared <= UInt64(limit) else { throw .outputTooLarge(.zstd, limit: limit) }
         let buffer = grow(Int(declared) + 1)
         return try zstdCheck(
-            ZSTD_decompressDCtx(contextForWholeDecoding, buffer.baseAddress, Int(declared), base, input.count),
+            ZSTD_decompressDCtx(context, buffer.baseAddress, Int(declared), base, input.count),
             truncatedOnSrcSizeError: true)
     }
 }

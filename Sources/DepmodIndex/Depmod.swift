@@ -25,7 +25,7 @@ public enum Depmod {
         let cache = request.useCache ? ParseCache.load(from: request.moduleDirectory) : ParseCache()
         let reading = ModuleReading(modules: inputs.modules, cache: cache)
         for (module, facts) in zip(inputs.modules, reading.facts) where facts.unreadableReason != nil {
-            sink.warning("failed to load symbols from \(module.hostPath): \(facts.unreadableReason!)")
+            sink.warning("failed to load symbols: \(facts.unreadableReason!)", file: module.hostPath)
         }
 
         var checks = SymbolResolution.Checks()
@@ -69,7 +69,8 @@ public enum Depmod {
     }
 
     /// `-A`: whether the index already describes the modules on disk — the same module files (none added,
-    /// changed, deleted or renamed), the same configuration and inputs, and every index file still as written.
+    /// changed, deleted or renamed), the same configuration and inputs, and every index file present with the
+    /// size it was written with.
     public static func isUpToDate(_ request: DepmodRequest, sink: any DiagnosticSink) -> Bool {
         guard (try? checkModuleDirectory(request)) != nil, let inputs = try? ModuleSet(request, sink: sink) else { return false }
         let cache = ParseCache.load(from: request.moduleDirectory)

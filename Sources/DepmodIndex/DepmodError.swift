@@ -20,6 +20,8 @@ public enum DepmodError: Error, Sendable, CustomStringConvertible {
     case index(IndexFile, IndexFormatError)
     /// Writing, locking or publishing failed; the previous index is untouched.
     case publish(SystemError)
+    /// Publishing went wrong after files were replaced (restoring failed, or the directory could not be synced).
+    case incompletePublication(AtomicFileSetError)
 
     public var description: String {
         switch self {
@@ -34,6 +36,7 @@ public enum DepmodError: Error, Sendable, CustomStringConvertible {
                 .joined(separator: "\n")
         case .index(let file, let error): "\(file.fileName): \(error)"
         case .publish(let error): "\(error); the previous index is unchanged"
+        case .incompletePublication(let error): "index: \(error)"
         }
     }
 }

@@ -32,7 +32,12 @@ public struct GeneratedIndex: Sendable {
     /// speed next time, so it is reported to `sink` instead of failing the run.
     public func publish(sink: any DiagnosticSink) throws(DepmodError) {
         let members = files.map { (name: $0.file.fileName, contents: $0.contents) }
-        do { try AtomicFileSet(directory: moduleDirectory).publish(members) } catch { throw .publish(error) }
+        do { try AtomicFileSet(directory: moduleDirectory).publish(members) } catch {
+            switch error {
+            case .notPublished(let failure): throw .publish(failure)
+            case .partlyPublished, .publishedWithoutSync: throw .incompletePublication(error)
+            }
+        }
         guard let cache else { return }
         do {
             // No fsync: the cache carries a CRC, so one torn by a crash is ignored and every module read again.

@@ -88,7 +88,7 @@ struct IndexContents {
     private func index(_ entries: [(key: String, value: String, priority: UInt32)], _ file: IndexFile) throws(IndexFormatError) -> [UInt8] {
         var trie = IndexTrie()
         for entry in entries where !trie.add(key: entry.key, value: entry.value, priority: entry.priority) {
-            sink.warning("\(file.fileName): '\(entry.key)' is not 7-bit ASCII; left out")
+            sink.warning("\(file.fileName): '\(entry.key)' left out (keys must be 7-bit ASCII, values free of NUL)")
         }
         if warnDuplicates {
             for duplicate in trie.duplicateValues {

@@ -21,7 +21,7 @@ public struct KernelSymbols: Sendable, Equatable {
             guard fields.count >= 3, fields[2] == "vmlinux" else { continue }
             var crcText = fields[0]
             if crcText.hasPrefix("0x") || crcText.hasPrefix("0X") { crcText = crcText.dropFirst(2) }
-            symbols[strip(String(fields[1]), symbolPrefix)] = UInt64(crcText, radix: 16) ?? 0
+            symbols[stripping(symbolPrefix, from: String(fields[1]))] = UInt64(crcText, radix: 16) ?? 0
         }
         return KernelSymbols(adding: symbols, hasVersions: true)
     }
@@ -32,7 +32,7 @@ public struct KernelSymbols: Sendable, Equatable {
         for line in text.split(separator: "\n") {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard fields.count >= 3 else { continue }
-            let name = strip(String(fields[2]), symbolPrefix)
+            let name = stripping(symbolPrefix, from: String(fields[2]))
             if name.hasPrefix("__ksymtab_") { symbols[String(name.dropFirst("__ksymtab_".count))] = 0 }
         }
         return KernelSymbols(adding: symbols, hasVersions: false)
@@ -45,8 +45,10 @@ public struct KernelSymbols: Sendable, Equatable {
         self.hasVersions = hasVersions
     }
 
-    private static func strip(_ name: String, _ prefix: Character?) -> String {
-        guard let prefix, name.first == prefix else { return name }
-        return String(name.dropFirst())
-    }
+}
+
+/// `name` without one leading `prefix` character (depmod's `-P`), or unchanged.
+func stripping(_ prefix: Character?, from name: String) -> String {
+    guard let prefix, name.first == prefix else { return name }
+    return String(name.dropFirst())
 }

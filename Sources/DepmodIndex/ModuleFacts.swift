@@ -16,6 +16,8 @@ public struct ModuleFacts: Sendable, Equatable {
     public var modinfo: [ModinfoEntry] = []
     /// Why the module could not be read; such a module is still listed, with nothing else known.
     public var unreadableReason: String?
+    /// Whether the failure came from the system rather than the file's contents, so it is not cached.
+    var failureMayPass = false
 
     public init() {}
 
@@ -36,10 +38,17 @@ public struct ModuleFacts: Sendable, Equatable {
                     .mapError { Unreadable($0.description) }
             }
         } catch {
-            return ModuleFacts(unreadable: error.description)
+            switch error.reason {
+            case .codec(let codec): return ModuleFacts(unreadable: codec.description)
+            case .system(let system):
+                // EMFILE, EIO, EACCES while a package is being unpacked…: worth trying again next run.
+                var facts = ModuleFacts(unreadable: system.errno.description)
+                facts.failureMayPass = true
+                return facts
+            }
         }
         switch outcome {
-        case .failure(let failure): return ModuleFacts(unreadable: "'\(path)': \(failure.reason)")
+        case .failure(let failure): return ModuleFacts(unreadable: failure.reason)
         case .success(let module): return ModuleFacts(module)
         }
     }

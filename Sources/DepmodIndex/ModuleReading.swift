@@ -25,7 +25,7 @@ struct ModuleReading {
         var updated = ParseCache()
         updated.entries.reserveCapacity(modules.count)
         for (module, result) in zip(modules, results) {
-            guard let status = result.0 else { continue }
+            guard let status = result.0, !result.1.failureMayPass else { continue }
             updated.entries[module.hostPath.string] = ParseCache.Entry(status: status, facts: result.1)
         }
         updatedCache = updated

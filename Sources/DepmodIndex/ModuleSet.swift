@@ -25,9 +25,8 @@ struct ModuleSet {
             let configFiles = ConfigurationFiles.files(in: locations, sink: sink)
             for file in configFiles { fingerprint += Self.describe(file) }
             let configuration = ConfigurationFiles.load(configFiles, release: request.kernelRelease, sink: sink)
-            guard DirectoryListing.entries(in: directory) != nil else {
-                throw .moduleDirectory(SystemError("open directory", path: directory, errno: .permissionDenied))
-            }
+            // An unlistable module directory must fail the run, not index nothing.
+            do { try DirectoryListing.checkListable(directory) } catch { throw .moduleDirectory(error) }
             found = ModuleDiscovery(root: request.root, release: request.kernelRelease, configuration: configuration, sink: sink)
                 .discover()
         }

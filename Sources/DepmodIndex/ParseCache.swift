@@ -7,8 +7,8 @@ import SystemSupport
 /// after one module changed reads only that module.
 ///
 /// An entry is used only if the file still has the same path, size, modification time (to the nanosecond),
-/// inode and device; the whole cache is ignored if another kmodmgr version or format wrote it. The file also
-/// records the inputs of the run that wrote it (`fingerprint`) and the sizes of the index files it published,
+/// inode and device (not the status-change time: hard links and chmod change it without changing the module);
+/// the whole cache is ignored if another kmodmgr version or format wrote it. The file also records the inputs of the run that wrote it (`fingerprint`) and the sizes of the index files it published,
 /// which is how `-A` tells an up-to-date index from a stale one — including deleted and renamed modules.
 ///
 /// Format (little-endian): the `header` line; a string table (u32 count, then each string as u32 length and
@@ -20,7 +20,7 @@ import SystemSupport
 /// in for the modules, so a damaged one must be noticed, not believed.
 struct ParseCache {
     static let fileName = "modules.kmodmgr-cache.bin"
-    static let header = Array("kmodmgr \(kmodmgrVersion) depmod cache 2\n".utf8)
+    static let header = Array("kmodmgr \(kmodmgrVersion) depmod cache 3\n".utf8)
 
     struct Entry: Sendable {
         let status: FileStatus
@@ -218,7 +218,8 @@ private struct CacheReader {
         cache.fingerprint = try string()
         for _ in 0..<(try count()) {
             let name = try string()
-            cache.outputSizes[name] = Int(try integer())
+            guard let size = Int(exactly: try integer()) else { throw Truncated() }
+            cache.outputSizes[name] = size
         }
         guard offset == bytes.count else { throw Truncated() }
         return cache

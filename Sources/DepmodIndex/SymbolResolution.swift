@@ -27,7 +27,7 @@ struct SymbolResolution {
         for (name, crc) in checks.kernelSymbols?.crcByName ?? [:] { table[name] = (-1, crc) }
         for (index, module) in facts.enumerated() {
             for export in module.exports {
-                table[Self.strip(export.name, prefix: checks.symbolPrefix)] = (index, export.crc ?? 0)
+                table[stripping(checks.symbolPrefix, from: export.name)] = (index, export.crc ?? 0)
             }
         }
 
@@ -39,7 +39,7 @@ struct SymbolResolution {
             for symbol in facts[index].imports {
                 var key = symbol.name
                 if key.first == "." { key = String(key.dropFirst()) }
-                key = Self.strip(key, prefix: checks.symbolPrefix)
+                key = stripping(checks.symbolPrefix, from: key)
                 guard let entry = table[key] else {
                     if reportUnknown && !symbol.isWeak { result.warnings.append("\(modules[index].hostPath) needs unknown symbol \(key)") }
                     continue
@@ -67,9 +67,4 @@ struct SymbolResolution {
         ownedSymbols = HashTableOrder.symbols.sorted(owned, by: \.name)
     }
 
-    /// `name` without one leading `prefix` character.
-    private static func strip(_ name: String, prefix: Character?) -> String {
-        guard let prefix, name.first == prefix else { return name }
-        return String(name.dropFirst())
-    }
 }

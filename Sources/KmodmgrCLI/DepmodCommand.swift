@@ -92,6 +92,7 @@ struct DepmodCommand: ParsableCommand {
         case .upToDate:
             if global.verbose { Output.note("\(request.moduleDirectory): index is up to date") }
         case .dryRun(let index):
+            for line in index.explanations { Output.write(line + "\n") }
             Output.write(bytes: index.dryRunText)
         case .published(let index):
             for line in index.explanations { Output.write(line + "\n") }

@@ -40,7 +40,6 @@ struct ELFSymbol {
 /// libelf's `Elf *` lives only inside `ELFImage.withImage`, which calls `elf_end` on every path, so the handle
 /// is released exactly once and never outlives the buffer it points into.
 struct ELFImage {
-    let elf: OpaquePointer
     let reader: ByteReader
     let is64Bit: Bool
     let machine: UInt16
@@ -73,7 +72,6 @@ struct ELFImage {
         guard data == ELFDATA2LSB || data == ELFDATA2MSB else { throw .malformedHeader("unknown byte order") }
         reader = ByteReader(bytes: bytes, bigEndian: data == ELFDATA2MSB)
         machine = header.e_machine
-        self.elf = elf
 
         let expectedEntrySize = is64Bit ? 64 : 40
         guard header.e_shentsize == expectedEntrySize else {
@@ -81,9 +79,6 @@ struct ELFImage {
         }
         var count = 0
         guard elf_getshdrnum(elf, &count) == 0 else { throw .malformedHeader(lastLibelfError()) }
-        guard reader.contains(offset: header.e_shoff, length: UInt64(count) * UInt64(expectedEntrySize)) else {
-            throw .malformedHeader("section table lies outside the file")
-        }
         var namesIndex = 0
         guard elf_getshdrstrndx(elf, &namesIndex) == 0 else { throw .malformedHeader(lastLibelfError()) }
         sections = try Self.readSections(header: header, count: count, namesIndex: namesIndex, reader: reader, is64Bit: is64Bit)
@@ -96,7 +91,8 @@ struct ELFImage {
         header: GElf_Ehdr, count: Int, namesIndex: Int, reader: ByteReader, is64Bit: Bool
     ) throws(ModuleELFError) -> [SectionHeader] {
         let entrySize = is64Bit ? 64 : 40
-        guard let table = reader.slice(offset: header.e_shoff, length: UInt64(count * entrySize)) else {
+        let (tableSize, overflow) = UInt64(count).multipliedReportingOverflow(by: UInt64(entrySize))
+        guard !overflow, let table = reader.slice(offset: header.e_shoff, length: tableSize) else {
             throw .malformedHeader("section table lies outside the file")
         }
         let field = FieldReader(bigEndian: reader.bigEndian)

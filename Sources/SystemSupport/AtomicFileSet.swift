@@ -23,8 +23,10 @@ public struct AtomicFileSet {
         self.durable = durable
     }
 
-    /// Writes `files` (name → contents) and publishes them together.
-    public func publish(_ files: [(name: String, contents: [UInt8])]) throws(SystemError) {
+    /// Writes `files` (name → contents) and publishes them together. The caller holds the directory's lock
+    /// (`DirectoryLock`): temp files another run left behind when it was killed are removed first.
+    public func publish(_ files: [(name: String, contents: [UInt8])]) throws(AtomicFileSetError) {
+        removeAbandonedTemps(of: files.map(\.name))
         // Members are written and fsynced in parallel: each fsync mostly waits for the disk, and the waits overlap.
         let outcomes = files.parallelMap { file in
             let final = directory.appending(file.name)
@@ -41,18 +43,32 @@ public struct AtomicFileSet {
             }
         }
         defer { for member in members { member.removeLeftovers() } }
-        if let failure { throw failure }
+        if let failure { throw .notPublished(failure) }
 
-        for index in members.indices { try members[index].keepPrevious() }
+        do {
+            for index in members.indices { try members[index].keepPrevious() }
+        } catch { throw .notPublished(error) }
         for index in members.indices {
             guard Self.rename(members[index].temp, members[index].final) == 0 else {
                 let error = SystemError("rename into place", path: members[index].final, errno: Errno(rawValue: errno))
-                for replaced in members[..<index] { replaced.restorePrevious() }
-                throw error
+                let restored = members[..<index].allSatisfy { $0.restorePrevious() }
+                throw restored ? .notPublished(error) : .partlyPublished(error)
             }
             members[index].isPublished = true
         }
-        if durable { try Self.syncDirectory(directory) }
+        guard durable else { return }
+        do { try Self.syncDirectory(directory) } catch { throw .publishedWithoutSync(error) }
+    }
+
+    /// Removes `NAME.kmodmgr-PID-N.tmp` and `NAME.kmodmgr-PID-previous` files of these members: what a run killed
+    /// mid-publication leaves (names with the pid keep live runs apart; the lock keeps them from overlapping).
+    private func removeAbandonedTemps(of names: [String]) {
+        for entry in DirectoryListing.names(in: directory) {
+            guard names.contains(where: { entry.hasPrefix($0 + ".kmodmgr-") }),
+                entry.hasSuffix(".tmp") || entry.hasSuffix("-previous")
+            else { continue }
+            _ = unlinkPath(directory.appending(entry))
+        }
     }
 
     /// One member on its way into place.
@@ -75,9 +91,10 @@ public struct AtomicFileSet {
             }
         }
 
-        /// Puts the previous file back (or removes the new one when there was none).
-        func restorePrevious() {
-            if let previous { _ = AtomicFileSet.rename(previous, final) } else { _ = unlinkPath(final) }
+        /// Puts the previous file back (or removes the new one when there was none); false if that failed.
+        func restorePrevious() -> Bool {
+            if let previous { return AtomicFileSet.rename(previous, final) == 0 }
+            return unlinkPath(final) == 0
         }
 
         /// Removes the temp file if it was not published, and the link to the previous version.
@@ -140,4 +157,22 @@ public struct AtomicFileSet {
 
 private func unlinkPath(_ path: FilePath) -> Int32 {
     path.withPlatformString { unlink($0) }
+}
+
+/// Why a file set was not (fully) published.
+public enum AtomicFileSetError: Error, Sendable, CustomStringConvertible {
+    /// Nothing was replaced: the previous files are as they were.
+    case notPublished(SystemError)
+    /// A rename failed and putting the earlier members back failed too: the set is mixed.
+    case partlyPublished(SystemError)
+    /// Every member was replaced, but the directory could not be synced: a crash may undo the renames.
+    case publishedWithoutSync(SystemError)
+
+    public var description: String {
+        switch self {
+        case .notPublished(let error): "\(error); the previous files are unchanged"
+        case .partlyPublished(let error): "\(error), and the previous files could not all be restored"
+        case .publishedWithoutSync(let error): "published, but \(error)"
+        }
+    }
 }

@@ -3,17 +3,8 @@ import SystemPackage
 /// A non-fatal finding a library reports while it works (a skipped config line, an unreadable module), with the
 /// file and line it is about. Libraries never print: they hand these to a `DiagnosticSink` and go on.
 public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
-    public enum Severity: String, Sendable, Comparable {
+    public enum Severity: String, Sendable {
         case error, warning, note
-
-        private var rank: Int {
-            switch self {
-            case .error: 2
-            case .warning: 1
-            case .note: 0
-            }
-        }
-        public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
     }
 
     public let severity: Severity

@@ -39,6 +39,14 @@ public enum DirectoryListing {
         return entries
     }
 
+    /// Throws unless `directory` can be opened for listing (the errno `opendir` gives).
+    public static func checkListable(_ directory: FilePath) throws(SystemError) {
+        guard let stream = directory.withPlatformString({ opendir($0) }) else {
+            throw SystemError("open directory", path: directory, errno: Errno(rawValue: errno))
+        }
+        closedir(stream)
+    }
+
     /// The names in `directory` in `readdir` order (none if it cannot be opened).
     public static func names(in directory: FilePath) -> [String] {
         entries(in: directory)?.map(\.name) ?? []

@@ -34,7 +34,7 @@ import Testing
         for path in corrupt {
             #expect(dep.contains("\n\(path):\n") || dep.hasPrefix("\(path):\n"), "\(path) is not listed alone")
             #expect(
-                outcome.diagnostics.contains { $0.message.contains("failed to load symbols from") && $0.message.contains(path) },
+                outcome.diagnostics.contains { $0.message.hasPrefix("failed to load symbols:") && ($0.file?.string ?? "").hasSuffix(path) },
                 "no warning for \(path)")
         }
     }
