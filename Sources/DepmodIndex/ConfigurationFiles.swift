@@ -1,10 +1,6 @@
 import SystemPackage
 import SystemSupport
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Which depmod.d files apply, in the order they are read (`../shared/spec/depmod.md` §2.1).
 enum ConfigurationFiles {
     /// depmod's default directories, highest precedence first; taken under the root.
@@ -16,17 +12,15 @@ enum ConfigurationFiles {
     static func files(in locations: [FilePath], sink: any DiagnosticSink) -> [FilePath] {
         var chosen = [String: FilePath]()
         for location in locations {
-            var info = stat()
-            guard location.withPlatformString({ stat($0, &info) }) == 0 else { continue }
-            if info.st_mode & S_IFMT != S_IFDIR {
+            guard let status = try? FileBytes.status(location) else { continue }
+            if status.kind != .directory {
                 let name = location.lastComponent?.string ?? location.string
                 if chosen[name] == nil { chosen[name] = location }
                 continue
             }
             for name in DirectoryListing.names(in: location) where isConfigName(name) {
                 let path = location.appending(name)
-                var entry = stat()
-                if path.withPlatformString({ stat($0, &entry) }) == 0 && entry.st_mode & S_IFMT == S_IFDIR {
+                if (try? FileBytes.status(path))?.kind == .directory {
                     sink.warning("directories inside configuration directories are not supported", file: path)
                     continue
                 }

@@ -12,7 +12,7 @@ public enum Depmod {
         try checkModuleDirectory(request)
         let lock: DirectoryLock
         do { lock = try DirectoryLock(request.moduleDirectory) } catch { throw .publish(error) }
-        let index = try generate(request, sink: sink)
+        let index = try make(request, sink: sink)
         try index.publish(sink: sink)
         lock.release()
         return index
@@ -21,6 +21,11 @@ public enum Depmod {
     /// Reads and resolves everything and returns the files without writing them (`depmod -n` prints these).
     public static func generate(_ request: DepmodRequest, sink: any DiagnosticSink) throws(DepmodError) -> GeneratedIndex {
         try checkModuleDirectory(request)
+        return try make(request, sink: sink)
+    }
+
+    /// `generate` once the module directory is known to exist.
+    private static func make(_ request: DepmodRequest, sink: any DiagnosticSink) throws(DepmodError) -> GeneratedIndex {
         let inputs = try ModuleSet(request, sink: sink)
         let cache = request.useCache ? ParseCache.load(from: request.moduleDirectory) : ParseCache()
         let reading = ModuleReading(modules: inputs.modules, cache: cache)

@@ -7,8 +7,8 @@ struct DuplicatePriority {
 
     /// Whether `candidate` (found later) replaces `existing`.
     func candidateWins(_ candidate: ModuleFile, over existing: ModuleFile) -> Bool {
-        let newRelative = stemPath(candidate)
-        let oldRelative = stemPath(existing)
+        let newRelative = candidate.stemPath
+        let oldRelative = existing.stemPath
         for override in configuration.overrides {
             if newRelative == override { return true }
             if oldRelative == override { return false }
@@ -40,15 +40,6 @@ struct DuplicatePriority {
         if newPriority < 0 { newPriority = builtInPriority }
         if oldPriority < 0 { oldPriority = builtInPriority }
         return newPriority > oldPriority
-    }
-
-    /// The relative path up to the end of the module name, in the file's own spelling (`updates/foo-bar`), or
-    /// nil for a file outside the module directory.
-    private func stemPath(_ file: ModuleFile) -> String? {
-        guard let relative = file.relativePath else { return nil }
-        let slash =
-            relative.utf8.lastIndex(of: UInt8(ascii: "/")).map { relative.utf8.distance(from: relative.utf8.startIndex, to: $0) + 1 } ?? 0
-        return String(decoding: relative.utf8.prefix(slash + file.name.utf8.count), as: UTF8.self)
     }
 
     /// Whether `path` lies strictly below `directory` (a `/` right after it).

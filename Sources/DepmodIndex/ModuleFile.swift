@@ -26,14 +26,18 @@ public struct ModuleFile: Sendable, Hashable {
 
     /// The key `modules.order` lines are matched against: the relative path cut after the directory plus
     /// `name.count + 3` characters of the file name — `kernel/x/foo-bar.ko` for `kernel/x/foo-bar.ko.xz`.
-    var orderKey: String? {
+    var orderKey: String? { relativePath(keepingFileNameBytes: name.utf8.count + 3) }
+
+    /// The relative path up to the end of the module name, in the file's own spelling (`updates/foo-bar`): what
+    /// depmod.d `override` lines and `search` directories are compared with.
+    var stemPath: String? { relativePath(keepingFileNameBytes: name.utf8.count) }
+
+    /// The relative path cut `count` bytes into the file name (nil outside the module directory).
+    private func relativePath(keepingFileNameBytes count: Int) -> String? {
         guard let relativePath else { return nil }
-        let slash =
-            relativePath.utf8.lastIndex(of: UInt8(ascii: "/")).map {
-                relativePath.utf8.distance(from: relativePath.utf8.startIndex, to: $0) + 1
-            } ?? 0
-        let length = min(relativePath.utf8.count, slash + name.utf8.count + 3)
-        return String(decoding: relativePath.utf8.prefix(length), as: UTF8.self)
+        let utf8 = relativePath.utf8
+        let directoryLength = utf8.lastIndex(of: UInt8(ascii: "/")).map { utf8.distance(from: utf8.startIndex, to: $0) + 1 } ?? 0
+        return String(decoding: utf8.prefix(directoryLength + count), as: UTF8.self)
     }
 
     /// The module name a file name gives (see `name`).

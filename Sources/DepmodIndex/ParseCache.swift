@@ -232,29 +232,28 @@ private struct CacheReader {
     }
 
     mutating func integer() throws(Truncated) -> UInt64 {
-        guard offset + 8 <= bytes.count else { throw Truncated() }
-        var value: UInt64 = 0
-        for index in (0..<8).reversed() { value = value << 8 | UInt64(bytes[offset + index]) }
-        offset += 8
-        return value
+        try littleEndian(width: 8)
     }
 
     mutating func count() throws(Truncated) -> Int {
-        guard offset + 4 <= bytes.count else { throw Truncated() }
-        var value = 0
-        for index in (0..<4).reversed() { value = value << 8 | Int(bytes[offset + index]) }
-        offset += 4
+        let value = Int(try littleEndian(width: 4))
         // No count can exceed the bytes left; this stops a corrupt count from reserving gigabytes.
         guard value <= bytes.count - offset else { throw Truncated() }
         return value
     }
 
     mutating func string() throws(Truncated) -> String {
-        guard offset + 4 <= bytes.count else { throw Truncated() }
-        var index = 0
-        for byte in (0..<4).reversed() { index = index << 8 | Int(bytes[offset + byte]) }
-        offset += 4
+        let index = Int(try littleEndian(width: 4))
         guard index < table.count else { throw Truncated() }
         return table[index]
+    }
+
+    /// The next `width` bytes as a little-endian unsigned integer.
+    private mutating func littleEndian(width: Int) throws(Truncated) -> UInt64 {
+        guard offset + width <= bytes.count else { throw Truncated() }
+        var value: UInt64 = 0
+        for index in (0..<width).reversed() { value = value << 8 | UInt64(bytes[offset + index]) }
+        offset += width
+        return value
     }
 }
