@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 // kmodmgr: a kernel-module lifecycle manager. Target layout and import rules: ../shared/DESIGN.md §2.
 import PackageDescription
 
@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         .executableTarget(name: "kmodmgr", dependencies: ["KmodmgrCLI"]),
@@ -30,8 +31,19 @@ let package = Package(
                 "Lifecycle", "SystemSupport", "Codecs", "ModuleELF", "DepmodIndex",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        library("Lifecycle", ["SystemSupport", "Codecs", "ModuleELF", "KmodBridge", "DepmodIndex"]),
-        library("SystemSupport", [.product(name: "SystemPackage", package: "swift-system")]),
+        library(
+            "Lifecycle",
+            ["SystemSupport", "Codecs", "ModuleELF", "KmodBridge", "DepmodIndex", "DKMSConf", "StateStore", "Kernels", "BuildRunner"]),
+        library(
+            "SystemSupport",
+            [
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]),
+        library("DKMSConf", ["SystemSupport"]),
+        library("StateStore", ["SystemSupport"]),
+        library("Kernels", ["SystemSupport"]),
+        library("BuildRunner", ["SystemSupport"]),
         library("Codecs", ["SystemSupport", "CZlib", "CLZMA", "CZstd"]),
         library("ModuleELF", ["SystemSupport", "CLibELF", .product(name: "SwiftASN1", package: "swift-asn1")]),
         library("KmodBridge", ["SystemSupport", "CKmod"]),
@@ -47,6 +59,10 @@ let package = Package(
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "TestSupport"]),
         .testTarget(name: "ModuleELFTests", dependencies: ["ModuleELF", "Codecs", "KmodBridge", "TestSupport"]),
         .testTarget(name: "KmodmgrCLITests", dependencies: ["kmodmgr", "TestSupport"]),
+        .testTarget(name: "DKMSConfTests", dependencies: ["DKMSConf", "SystemSupport", "TestSupport"]),
+        .testTarget(
+            name: "LifecycleTests",
+            dependencies: ["Lifecycle", "DKMSConf", "StateStore", "Kernels", "BuildRunner", "SystemSupport", "TestSupport"]),
         .testTarget(name: "DepmodIndexTests", dependencies: ["DepmodIndex", "KmodBridge", "SystemSupport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

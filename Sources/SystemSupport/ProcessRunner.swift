@@ -1,0 +1,203 @@
+import Subprocess
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The user and group a child process runs as, after dropping every supplementary group.
+public struct ProcessIdentity: Sendable, Hashable {
+    public let userID: UInt32
+    public let groupID: UInt32
+
+    public init(userID: UInt32, groupID: UInt32) {
+        self.userID = userID
+        self.groupID = groupID
+    }
+
+    /// The account named `name` in the password database, or nil when there is none.
+    public static func account(named name: String) -> ProcessIdentity? {
+        guard let entry = getpwnam(name) else { return nil }
+        return ProcessIdentity(userID: entry.pointee.pw_uid, groupID: entry.pointee.pw_gid)
+    }
+
+    /// Whether this process may switch to another user (it runs as root).
+    public static var canSwitchUser: Bool { geteuid() == 0 }
+}
+
+/// One process to run, as a value: what kmodmgr logs is exactly what it ran.
+public struct ProcessRequest: Sendable, Hashable {
+    /// An absolute path: no `PATH` search happens in kmodmgr itself.
+    public var executable: FilePath
+    public var arguments: [String]
+    /// The complete environment of the child; nothing is inherited from kmodmgr's own.
+    public var environment: [String: String]
+    public var workingDirectory: FilePath
+    /// Who the child runs as; nil keeps kmodmgr's own identity.
+    public var identity: ProcessIdentity?
+    /// After this long the child and everything it started are killed (through coreutils' `timeout`, which signals
+    /// its whole process group).
+    public var timeLimit: Duration?
+
+    public init(
+        executable: FilePath, arguments: [String] = [], environment: [String: String] = [:], workingDirectory: FilePath,
+        identity: ProcessIdentity? = nil, timeLimit: Duration? = nil
+    ) {
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.identity = identity
+        self.timeLimit = timeLimit
+    }
+
+    /// The command line as a shell would show it, for logs.
+    public var commandLine: String {
+        ([executable.string] + arguments).map(shellQuoted).joined(separator: " ")
+    }
+}
+
+/// How a child process ended.
+public enum ProcessTermination: Sendable, Hashable, CustomStringConvertible {
+    case exited(Int32)
+    case signalled(Int32)
+    case timedOut(Duration)
+
+    public var succeeded: Bool { self == .exited(0) }
+
+    public var description: String {
+        switch self {
+        case .exited(let code): "exit status \(code)"
+        case .signalled(let signal): "killed by signal \(signal)\(signalName(signal).map { " (\($0))" } ?? "")"
+        case .timedOut(let limit): "killed after the time limit of \(limit.components.seconds) s"
+        }
+    }
+}
+
+/// What a finished child produced when its output was captured.
+public struct CapturedProcess: Sendable {
+    public let termination: ProcessTermination
+    public let standardOutput: [UInt8]
+    public let standardError: [UInt8]
+    public let elapsed: Duration
+}
+
+/// What a finished child left when its output went to a file.
+public struct LoggedProcess: Sendable {
+    public let termination: ProcessTermination
+    public let elapsed: Duration
+}
+
+/// A child process could not be started at all (as opposed to one that ran and failed).
+public struct ProcessLaunchError: Error, Sendable, CustomStringConvertible {
+    public let commandLine: String
+    public let reason: String
+
+    public var description: String { "cannot run '\(commandLine)': \(reason)" }
+}
+
+/// Runs child processes through swift-subprocess: the one place kmodmgr starts a program.
+public enum ProcessRunner {
+    /// Runs `request` with stdin empty, capturing stdout and stderr separately, each up to `limit` bytes.
+    public static func capture(_ request: ProcessRequest, limit: Int = 16 << 20) async throws(ProcessLaunchError)
+        -> CapturedProcess
+    {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (executable, arguments) = commandWithTimeLimit(request)
+        do {
+            let result = try await Subprocess.run(
+                .path(executable), arguments: Arguments(arguments), environment: environment(of: request),
+                workingDirectory: request.workingDirectory, platformOptions: platformOptions(request),
+                output: .bytes(limit: limit), error: .bytes(limit: limit))
+            return CapturedProcess(
+                termination: termination(result.terminationStatus, request), standardOutput: result.standardOutput,
+                standardError: result.standardError, elapsed: clock.now - start)
+        } catch {
+            throw ProcessLaunchError(commandLine: request.commandLine, reason: "\(error)")
+        }
+    }
+
+    /// Runs `request` with stdin empty, its stdout and stderr both appended to `log` as they come.
+    public static func run(_ request: ProcessRequest, appendingOutputTo log: FileDescriptor) async throws(ProcessLaunchError)
+        -> LoggedProcess
+    {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (executable, arguments) = commandWithTimeLimit(request)
+        do {
+            let result = try await Subprocess.run(
+                .path(executable), arguments: Arguments(arguments), environment: environment(of: request),
+                workingDirectory: request.workingDirectory, platformOptions: platformOptions(request),
+                output: .fileDescriptor(log, closeAfterSpawningProcess: false), error: .combinedWithOutput)
+            return LoggedProcess(termination: termination(result.terminationStatus, request), elapsed: clock.now - start)
+        } catch {
+            throw ProcessLaunchError(commandLine: request.commandLine, reason: "\(error)")
+        }
+    }
+
+    private static let timeoutProgram: FilePath = "/usr/bin/timeout"
+    /// What coreutils' `timeout` exits with when the limit was reached (124), or when the KILL after it was needed.
+    private static let timedOutStatuses: Set<Int32> = [124, 137]
+
+    private static func commandWithTimeLimit(_ request: ProcessRequest) -> (FilePath, [String]) {
+        guard let limit = request.timeLimit else { return (request.executable, request.arguments) }
+        let seconds = max(1, limit.components.seconds)
+        return (timeoutProgram, ["--kill-after=2", String(seconds), request.executable.string] + request.arguments)
+    }
+
+    private static func environment(of request: ProcessRequest) -> Subprocess.Environment {
+        .custom(Dictionary(uniqueKeysWithValues: request.environment.map { (Environment.Key(rawValue: $0.key)!, $0.value) }))
+    }
+
+    private static func platformOptions(_ request: ProcessRequest) -> PlatformOptions {
+        var options = PlatformOptions()
+        if let identity = request.identity {
+            options.supplementaryGroups = []
+            options.groupID = identity.groupID
+            options.userID = identity.userID
+        }
+        return options
+    }
+
+    private static func termination(_ status: TerminationStatus, _ request: ProcessRequest) -> ProcessTermination {
+        switch status {
+        case .exited(let code):
+            if let limit = request.timeLimit, timedOutStatuses.contains(code) { return .timedOut(limit) }
+            return .exited(code)
+        case .signaled(let signal):
+            return .signalled(signal)
+        }
+    }
+}
+
+/// `word` quoted for a POSIX shell when it needs it, so that logged command lines can be pasted back.
+public func shellQuoted(_ word: String) -> String {
+    let plain = word.utf8.allSatisfy { byte in
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "/"), UInt8(ascii: "="), UInt8(ascii: ":"),
+            UInt8(ascii: ","), UInt8(ascii: "+"), UInt8(ascii: "@"), UInt8(ascii: "%"):
+            true
+        default: false
+        }
+    }
+    if plain && !word.isEmpty { return word }
+    return "'" + word.replacingAll("'", with: "'\\''") + "'"
+}
+
+private func signalName(_ signal: Int32) -> String? {
+    guard let name = strsignal(signal) else { return nil }
+    return String(cString: name)
+}
+
+extension String {
+    fileprivate func replacingAll(_ target: Character, with replacement: String) -> String {
+        var result = ""
+        for character in self {
+            if character == target { result += replacement } else { result.append(character) }
+        }
+        return result
+    }
+}
