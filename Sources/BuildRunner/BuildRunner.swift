@@ -1,0 +1,83 @@
+import SystemPackage
+import SystemSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A build could not be run or logged at all (a failing step is not an error: it is in the `BuildLog`).
+public enum BuildRunnerError: Error, Sendable, CustomStringConvertible {
+    case log(SystemError)
+    case launch(ProcessLaunchError)
+
+    public var description: String {
+        switch self {
+        case .log(let error): error.description
+        case .launch(let error): error.description
+        }
+    }
+}
+
+/// Runs a `BuildPlan` step by step into one log file: a header, then per step the command line, who ran it, its
+/// full output (stdout and stderr interleaved as they came) and how it ended, with times.
+public enum BuildRunner {
+    public static func run(_ plan: BuildPlan, logFile: FilePath) async throws(BuildRunnerError) -> BuildLog {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let log: FileDescriptor
+        do {
+            log = try FileDescriptor.open(
+                logFile, .writeOnly, options: [.create, .truncate, .append, .closeOnExec],
+                permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        } catch {
+            throw .log(SystemError("create", path: logFile, errno: (error as? Errno) ?? .ioError))
+        }
+        defer { try? log.close() }
+        var outcomes = [StepOutcome]()
+        try write(plan.header.map { "# \($0)" }.joined(separator: "\n") + "\n", to: log, file: logFile)
+        for step in plan.steps {
+            let who = step.request.identity.map { " (as uid \($0.userID))" } ?? ""
+            try write(
+                "\n## \(step.name): \(step.request.commandLine)\n## in \(step.request.workingDirectory)\(who)\n", to: log,
+                file: logFile)
+            let finished: LoggedProcess
+            do {
+                finished = try await ProcessRunner.run(step.request, appendingOutputTo: log)
+            } catch {
+                throw .launch(error)
+            }
+            let outcome = StepOutcome(
+                name: step.name, commandLine: step.request.commandLine, termination: finished.termination,
+                elapsed: finished.elapsed)
+            outcomes.append(outcome)
+            try write("## \(step.name): \(finished.termination) after \(seconds(finished.elapsed)) s\n", to: log, file: logFile)
+            if !finished.termination.succeeded { break }
+        }
+        fsync(log.rawValue)
+        return BuildLog(outcomes: outcomes, logFile: logFile, elapsed: clock.now - start)
+    }
+
+    /// The last `count` lines of a log, for an error message that shows the compiler's complaint.
+    public static func tail(of logFile: FilePath, lines count: Int) -> [String] {
+        guard let bytes = try? FileBytes.read(logFile) else { return [] }
+        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
+            .filter { !$0.hasPrefix("## ") }
+        return Array(lines.drop(while: { $0.isEmpty }).suffix(count + 1).prefix(count))
+    }
+
+    /// Seconds with two decimals, for humans.
+    public static func seconds(_ duration: Duration) -> String {
+        let hundredths = Int(duration.components.seconds) * 100 + Int(duration.components.attoseconds / 10_000_000_000_000_000)
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+
+    private static func write(_ text: String, to log: FileDescriptor, file: FilePath) throws(BuildRunnerError) {
+        do {
+            _ = try log.writeAll(Array(text.utf8))
+        } catch {
+            throw .log(SystemError("write", path: file, errno: (error as? Errno) ?? .ioError))
+        }
+    }
+}

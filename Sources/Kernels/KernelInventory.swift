@@ -1,0 +1,102 @@
+import SystemPackage
+import SystemSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The kernels under a root, and the facts about one of them.
+public enum KernelInventory {
+    /// Release names under `<root>/lib/modules` whose `build` holds headers, oldest first (version order).
+    public static func releasesWithHeaders(root: Root) -> [String] {
+        let modules = root.resolve("/lib/modules")
+        return DirectoryListing.names(in: modules)
+            .filter { isSafeRelease($0) && hasHeaders(modules.appending($0).appending("build")) }
+            .sorted(by: versionLess)
+    }
+
+    /// Every release directory under `<root>/lib/modules`, with headers or not.
+    public static func releases(root: Root) -> [String] {
+        DirectoryListing.names(in: root.resolve("/lib/modules")).filter(isSafeRelease).sorted(by: versionLess)
+    }
+
+    /// Discovers kernel `release` from `<root>/lib/modules/<release>/build`, or from `buildDirectory` when given
+    /// (`--kernel-source-dir`). The `build` symlink is followed as the system follows it.
+    public static func kernel(release: String, root: Root, buildDirectory: FilePath? = nil) throws(KernelError) -> Kernel {
+        guard isSafeRelease(release) else { throw .invalidRelease(release) }
+        let link = buildDirectory ?? root.moduleDirectory(release: release).appending("build")
+        guard hasHeaders(link) else {
+            throw .missingHeaders(release: release, directory: link.string, package: headersPackage(release))
+        }
+        let directory = realPath(link) ?? link
+        let config = readConfig(directory)
+        let digest: String
+        do {
+            digest = try headersDigest(directory)
+        } catch {
+            throw .unreadable(error)
+        }
+        return Kernel(
+            release: release, arch: arch(from: config), buildDirectory: directory.string, config: config, headersDigest: digest)
+    }
+
+    /// The Debian package that ships the headers of `release` (`linux-headers-6.1.0-56-amd64`).
+    public static func headersPackage(_ release: String) -> String { "linux-headers-\(release)" }
+
+    /// A release is a single path component: it names directories in `/lib/modules` and in the state tree.
+    public static func isSafeRelease(_ release: String) -> Bool {
+        !release.isEmpty && release != "." && release != ".." && release.first != "."
+            && !release.contains(where: { $0 == "/" || $0 == "\0" || $0.isNewline || $0 == " " })
+    }
+
+    /// Kernel releases in version order (`6.1.0-9` before `6.1.0-10`), like `sort -V`.
+    public static func versionLess(_ a: String, _ b: String) -> Bool {
+        VersionOrder.less(a, b)
+    }
+
+    private static func hasHeaders(_ directory: FilePath) -> Bool {
+        FileTree.isDirectory(directory) && FileTree.exists(directory.appending("Makefile"))
+    }
+
+    private static func readConfig(_ directory: FilePath) -> KernelConfig? {
+        for name in [".config", "include/config/auto.conf"] {
+            let file = directory.appending(name)
+            if let bytes = try? FileBytes.read(file) { return KernelConfig.parse(bytes, file: file.string) }
+        }
+        return nil
+    }
+
+    /// The files whose contents decide whether a module built against these headers fits the kernel.
+    static let abiFiles = [".config", "Module.symvers", "include/generated/utsrelease.h", "include/generated/autoconf.h"]
+
+    private static func headersDigest(_ directory: FilePath) throws(SystemError) -> String {
+        var parts = [(name: String, digest: String)]()
+        for name in abiFiles where FileTree.exists(directory.appending(name)) {
+            parts.append((name, try ContentHash.of(file: directory.appending(name))))
+        }
+        return ContentHash.combining(parts)
+    }
+
+    /// The `uname -m` name of the kernel's architecture, from its config; the running machine's when unknown.
+    static func arch(from config: KernelConfig?) -> String {
+        if let config {
+            if config.isEnabled("CONFIG_X86_64") { return "x86_64" }
+            if config.isEnabled("CONFIG_X86_32") { return "i686" }
+            if config.isEnabled("CONFIG_ARM64") { return "aarch64" }
+            if config.isEnabled("CONFIG_ARM") { return "armv7l" }
+            if config.isEnabled("CONFIG_PPC64") { return config.isEnabled("CONFIG_CPU_LITTLE_ENDIAN") ? "ppc64le" : "ppc64" }
+            if config.isEnabled("CONFIG_S390") { return "s390x" }
+            if config.isEnabled("CONFIG_RISCV") { return config.isEnabled("CONFIG_64BIT") ? "riscv64" : "riscv32" }
+            if config.isEnabled("CONFIG_LOONGARCH") { return "loongarch64" }
+        }
+        var name = utsname()
+        uname(&name)
+        return withUnsafeBytes(of: name.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
+    private static func realPath(_ path: FilePath) -> FilePath? {
+        guard let resolved = realpath(path.string, nil) else { return nil }
+        defer { free(resolved) }
+        return FilePath(String(cString: resolved))
+    }
+}

@@ -1,0 +1,78 @@
+import SystemPackage
+import SystemSupport
+
+/// Where everything lives in the state tree — a pure path scheme, no I/O:
+///
+/// ```
+/// <root>/var/lib/kmodmgr/
+///   .lock                                       flock held by every transition
+///   <name>/<version>/package                    registration record (source directory, when)
+///   <name>/<version>/source -> /usr/src/…       the source, as DKMS keeps it
+///   <name>/<version>/<kver>/<arch>/record       state of the last build (built, failed, skipped) + digests
+///   <name>/<version>/<kver>/<arch>/<build>/     a build's result: manifest.json, module/<dest>.ko
+///   <name>/<version>/<kver>/<arch>/log/<build>.log   every build's full log
+///   .build/<kver>/<arch>/<name>/<version>/build  scratch copy a build runs in (dkms_tree = .build/<kver>/<arch>)
+/// ```
+///
+/// Kernel releases start with a digit and names and versions are checked path components, so the fixed names
+/// (`package`, `source`, `.build`) never collide with them.
+public struct StateTree: Sendable, Hashable {
+    public let root: Root
+    /// `<root>/var/lib/kmodmgr`.
+    public let directory: FilePath
+
+    public init(root: Root) {
+        self.root = root
+        self.directory = root.resolve("/var/lib/kmodmgr")
+    }
+
+    public var lockDirectory: FilePath { directory }
+
+    public func package(_ name: String, _ version: String) -> FilePath {
+        directory.appending(name).appending(version)
+    }
+
+    public func packageRecord(_ name: String, _ version: String) -> FilePath {
+        package(name, version).appending("package")
+    }
+
+    public func sourceLink(_ name: String, _ version: String) -> FilePath {
+        package(name, version).appending("source")
+    }
+
+    public func kernel(_ name: String, _ version: String, release: String, arch: String) -> FilePath {
+        package(name, version).appending(release).appending(arch)
+    }
+
+    public func buildRecord(_ name: String, _ version: String, release: String, arch: String) -> FilePath {
+        kernel(name, version, release: release, arch: arch).appending("record")
+    }
+
+    public func result(_ name: String, _ version: String, release: String, arch: String, build: String) -> FilePath {
+        kernel(name, version, release: release, arch: arch).appending(build)
+    }
+
+    public func builtModule(_ name: String, _ version: String, release: String, arch: String, build: String, module: String)
+        -> FilePath
+    {
+        result(name, version, release: release, arch: arch, build: build).appending("module").appending(module + ".ko")
+    }
+
+    public func manifest(_ name: String, _ version: String, release: String, arch: String, build: String) -> FilePath {
+        result(name, version, release: release, arch: arch, build: build).appending("manifest.json")
+    }
+
+    public func log(_ name: String, _ version: String, release: String, arch: String, build: String) -> FilePath {
+        kernel(name, version, release: release, arch: arch).appending("log").appending(build + ".log")
+    }
+
+    /// The `dkms_tree` a build for `release`/`arch` sees: its build directory is `<this>/<name>/<version>/build`,
+    /// so builds for different kernels never share one.
+    public func scratchTree(release: String, arch: String) -> FilePath {
+        directory.appending(".build").appending(release).appending(arch)
+    }
+
+    public func scratchBuild(_ name: String, _ version: String, release: String, arch: String) -> FilePath {
+        scratchTree(release: release, arch: arch).appending(name).appending(version).appending("build")
+    }
+}

@@ -1,0 +1,48 @@
+import Crypto
+import SystemPackage
+
+/// SHA-256 digests as lowercase hex, the form `sha256sum` prints, so an admin can check a record by hand.
+public enum ContentHash {
+    public static func of(_ bytes: [UInt8]) -> String {
+        hex(SHA256.hash(data: bytes))
+    }
+
+    public static func of(file: FilePath) throws(SystemError) -> String {
+        of(try FileBytes.read(file))
+    }
+
+    /// One digest over a directory tree: every entry's relative path, kind, mode bits and contents (a symlink's
+    /// target), in sorted order, so that any added, removed, renamed or changed file — or a changed mode —
+    /// changes it. Nothing outside the tree is followed.
+    public static func of(tree: FilePath) throws(SystemError) -> String {
+        var hasher = SHA256()
+        for entry in try FileTree.walk(tree) {
+            hasher.update(data: Array("\(entry.relativePath)\0\(entry.kind)\0\(String(entry.mode, radix: 8))\0".utf8))
+            switch entry.kind {
+            case .regularFile: hasher.update(data: try FileBytes.read(tree.appending(entry.relativePath)))
+            case .symbolicLink: hasher.update(data: Array((entry.linkTarget ?? "").utf8))
+            case .directory: break
+            }
+            hasher.update(data: [0])
+        }
+        return hex(hasher.finalize())
+    }
+
+    /// One digest over several named parts (e.g. the files of a kernel's headers that decide a module's ABI).
+    public static func combining(_ parts: [(name: String, digest: String)]) -> String {
+        var hasher = SHA256()
+        for part in parts { hasher.update(data: Array("\(part.name)=\(part.digest)\n".utf8)) }
+        return hex(hasher.finalize())
+    }
+
+    private static func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(64)
+        for byte in digest {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
