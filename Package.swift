@@ -29,7 +29,7 @@ let package = Package(
         library(
             "KmodmgrCLI",
             [
-                "Lifecycle", "SystemSupport", "Codecs", "ModuleELF", "DepmodIndex",
+                "Lifecycle", "SystemSupport", "Codecs", "ModuleELF", "DepmodIndex", "Kernels", "StateStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         library(

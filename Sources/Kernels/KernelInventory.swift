@@ -66,6 +66,11 @@ public enum KernelInventory {
         return nil
     }
 
+    /// The metadata fingerprint of a kernel's ABI files (see `ContentHash.stamp`), for `status`.
+    public static func headersStamp(buildDirectory: String) -> String {
+        ContentHash.stamp(directory: FilePath(buildDirectory), names: abiFiles)
+    }
+
     /// The files whose contents decide whether a module built against these headers fits the kernel.
     static let abiFiles = [".config", "Module.symvers", "include/generated/utsrelease.h", "include/generated/autoconf.h"]
 

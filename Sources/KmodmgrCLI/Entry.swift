@@ -2,10 +2,14 @@ import ArgumentParser
 
 /// The program's entry: parse, run, and turn errors into one line and an exit status.
 public enum KmodmgrMain {
-    public static func main() -> Never {
+    public static func main() async -> Never {
         do {
             var command = try Kmodmgr.parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
             Kmodmgr.exit()
         } catch {
             // Help, usage and validation errors, and ExitCode: ArgumentParser renders those.

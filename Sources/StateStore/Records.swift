@@ -70,6 +70,10 @@ public struct BuildRecord: Sendable, Equatable {
     public var modules: [BuiltModule]
     /// How the manifest was evaluated (`native` or `shell`).
     public var evaluation: String
+    /// Cheap fingerprints (file metadata only) of the source tree and the kernel's ABI files at build time: `status`
+    /// compares them to say "stale" without reading any file's contents or evaluating the dkms.conf.
+    public var sourceStamp: String = ""
+    public var headersStamp: String = ""
 
     public init(
         state: BuildState, build: String, time: Int, elapsedSeconds: Double, reason: String?, sourceDigest: String,
@@ -98,6 +102,8 @@ public struct BuildRecord: Sendable, Equatable {
         record.append("source-sha256", sourceDigest)
         record.append("manifest-sha256", manifestDigest)
         record.append("headers-sha256", headersDigest)
+        record.append("source-stamp", sourceStamp)
+        record.append("headers-stamp", headersStamp)
         for module in modules { record.append("module", "\(module.name) \(module.digest)") }
         return record
     }
@@ -124,5 +130,7 @@ public struct BuildRecord: Sendable, Equatable {
             sourceDigest: record.value("source-sha256") ?? "", manifestDigest: record.value("manifest-sha256") ?? "",
             headersDigest: record.value("headers-sha256") ?? "", modules: modules,
             evaluation: record.value("evaluation") ?? "native")
+        sourceStamp = record.value("source-stamp") ?? ""
+        headersStamp = record.value("headers-stamp") ?? ""
     }
 }

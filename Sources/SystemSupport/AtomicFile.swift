@@ -7,7 +7,9 @@ import SystemPackage
 /// One file replaced all at once: written to a temp file beside it, fsynced, renamed over the old one, and the
 /// directory fsynced — a reader (or a crash) sees the old contents or the new, never a mix.
 public enum AtomicFile {
-    public static func write(_ contents: [UInt8], to path: FilePath, permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead])
+    public static func write(
+        _ contents: [UInt8], to path: FilePath, permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
+    )
         throws(SystemError)
     {
         let temporary = FilePath(path.string + ".tmp-\(getpid())")

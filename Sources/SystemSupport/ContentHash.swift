@@ -28,6 +28,26 @@ public enum ContentHash {
         return hex(hasher.finalize())
     }
 
+    /// A fingerprint of files' metadata only (size, modification time to the nanosecond, inode), by their names
+    /// relative to `directory`: it changes whenever a file is rewritten, without reading any contents — cheap
+    /// enough for `status` to compute for every package. Missing files count as such.
+    public static func stamp(directory: FilePath, names: [String]) -> String {
+        var hasher = SHA256()
+        for name in names {
+            let description =
+                (try? FileBytes.status(directory.appending(name))).map { "\($0.size) \($0.modificationNanoseconds) \($0.inode)" }
+                ?? "missing"
+            hasher.update(data: Array("\(name)\0\(description)\n".utf8))
+        }
+        return hex(hasher.finalize())
+    }
+
+    /// `stamp(directory:names:)` over every file of a tree (a tree that cannot be walked stamps as "unreadable").
+    public static func stamp(tree: FilePath) -> String {
+        guard let entries = try? FileTree.walk(tree) else { return "unreadable" }
+        return stamp(directory: tree, names: entries.filter { $0.kind != .directory }.map(\.relativePath))
+    }
+
     /// One digest over several named parts (e.g. the files of a kernel's headers that decide a module's ABI).
     public static func combining(_ parts: [(name: String, digest: String)]) -> String {
         var hasher = SHA256()

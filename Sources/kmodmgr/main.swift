@@ -1,3 +1,3 @@
 import KmodmgrCLI
 
-KmodmgrMain.main()
+await KmodmgrMain.main()

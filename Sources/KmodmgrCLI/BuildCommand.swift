@@ -1,0 +1,70 @@
+import ArgumentParser
+import Kernels
+import Lifecycle
+import SystemPackage
+
+/// `kmodmgr build`: builds a registered package for kernels.
+struct BuildCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Build a registered package against kernel headers, in a fresh directory per kernel.",
+        discussion: """
+            Exit status: 0 when every kernel is built or already up to date, 77 when every kernel was skipped \
+            (BUILD_EXCLUSIVE_*, OBSOLETE_BY), 10 when a build failed, 1 on other errors. A build is redone only \
+            when the source, the evaluated dkms.conf or the kernel headers changed (by content), or with --force.
+            """)
+
+    @OptionGroup var options: LifecycleOptions
+    @OptionGroup var selection: PackageSelection
+    @OptionGroup var kernels: KernelSelection
+
+    @Flag(name: .long, help: "Build again even if the last build is up to date.")
+    var force = false
+
+    @Option(
+        name: .customLong("kernel-source-dir"), help: ArgumentHelp("Kernel headers to build against (one kernel only).", valueName: "DIR"))
+    var kernelSourceDirectory: String?
+
+    func validate() throws {
+        _ = try selection.requiredReference()
+        if kernelSourceDirectory != nil && kernels.kernels.count != 1 {
+            throw ValidationError("--kernel-source-dir needs exactly one -k KVER")
+        }
+    }
+
+    func run() async throws {
+        let diagnostics = StandardErrorDiagnostics()
+        let context = try options.context(diagnostics: diagnostics)
+        let releases =
+            kernels.allKernels
+            ? KernelInventory.releasesWithHeaders(root: context.root)
+            : kernels.references.map(\.release)
+        let reference = try selection.requiredReference()
+        let results: [Building.KernelResult]
+        do {
+            results = try await Building.build(
+                reference, releases: releases.isEmpty && !kernels.allKernels ? [ProcessEnvironment.runningKernelRelease] : releases,
+                kernelSourceDirectory: kernelSourceDirectory.map { FilePath($0) }, force: force, context: context,
+                width: releases.count > 1 ? 2 : 1)
+        } catch {
+            throw fail(error)
+        }
+        let label = reference.description
+        for result in results {
+            let prefix = "\(label), \(result.release), \(result.arch.isEmpty ? "?" : result.arch)"
+            switch result.outcome {
+            case .built(let modules, let elapsed, _):
+                Output.write("\(prefix): built (\(modules.joined(separator: ", "))) in \(BuildRunnerSeconds.format(elapsed)) s\n")
+            case .upToDate:
+                Output.write("\(prefix): built (up to date)\n")
+            case .skipped(let reason):
+                Output.write("\(prefix): skipped (\(reason))\n")
+            case .failed(let reason, let log, let tail):
+                Output.error("\(prefix): build failed: \(reason)" + (log.map { "; log: \($0)" } ?? ""))
+                for line in tail { Output.diagnostic("    \(line)") }
+            }
+        }
+        if results.contains(where: { if case .failed = $0.outcome { true } else { false } }) { throw ExitCode(10) }
+        if !results.isEmpty && results.allSatisfy({ if case .skipped = $0.outcome { true } else { false } }) { throw ExitCode(77) }
+    }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+import Kernels
+import Lifecycle
+
+/// The kernels a command is about: `-k KVER[/ARCH]` (repeatable), or every kernel with headers.
+struct KernelSelection: ParsableArguments {
+    @Option(
+        name: [.customShort("k"), .customLong("kernel")],
+        help: ArgumentHelp("A kernel release (repeatable); DKMS's KVER/ARCH accepted.", valueName: "KVER"))
+    var kernels: [String] = []
+
+    @Flag(name: .customLong("all-kernels"), help: "Every kernel under <root>/lib/modules that has headers.")
+    var allKernels = false
+
+    var references: [KernelReference] { kernels.map(KernelReference.init(parsing:)) }
+}

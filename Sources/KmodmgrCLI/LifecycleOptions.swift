@@ -1,0 +1,69 @@
+import ArgumentParser
+import Lifecycle
+import SystemPackage
+import SystemSupport
+
+/// Options of the lifecycle commands (add, build, unbuild, status). `-v` is DKMS's `-v VERSION` there, so
+/// verbosity is `--verbose` only.
+struct LifecycleOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Treat DIR as the root of the managed system.", valueName: "DIR"))
+    var root: String = "/"
+
+    @Flag(name: .long, help: "Say more.")
+    var verbose = false
+
+    var resolvedRoot: Root { Root(FilePath(root), workingDirectory: ProcessEnvironment.currentDirectory) }
+
+    /// The lifecycle context under the root, or a one-line error and exit 1.
+    func context(diagnostics: StandardErrorDiagnostics) throws -> LifecycleContext {
+        do {
+            return try LifecycleContext(root: resolvedRoot, diagnostics: diagnostics)
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+/// The package a command is about: `NAME/VERSION` as an argument, or DKMS's `-m NAME [-v VERSION]`.
+struct PackageSelection: ParsableArguments {
+    @Argument(help: ArgumentHelp("The package, as NAME/VERSION (or NAME: its newest version).", valueName: "NAME/VERSION"))
+    var package: String?
+
+    @Option(name: .customShort("m"), help: ArgumentHelp("The package name (DKMS spelling; NAME/VERSION also accepted).", valueName: "NAME"))
+    var module: String?
+
+    @Option(name: .customShort("v"), help: ArgumentHelp("The package version (DKMS spelling).", valueName: "VERSION"))
+    var version: String?
+
+    /// The selection, or nil when nothing was given (allowed where every package is meant).
+    func reference() throws -> PackageReference? {
+        if package != nil && module != nil { throw ValidationError("give NAME/VERSION or -m NAME, not both") }
+        guard let text = package ?? module else {
+            if version != nil { throw ValidationError("-v VERSION needs -m NAME") }
+            return nil
+        }
+        do {
+            let parsed = try PackageReference(parsing: text)
+            if let version {
+                guard parsed.version == nil || parsed.version == version else {
+                    throw ValidationError("-v \(version) disagrees with \(text)")
+                }
+                return try PackageReference(parsing: "\(parsed.name)/\(version)")
+            }
+            return parsed
+        } catch let error as LifecycleError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func requiredReference() throws -> PackageReference {
+        guard let reference = try reference() else { throw ValidationError("which package? give NAME/VERSION or -m NAME -v VERSION") }
+        return reference
+    }
+}
+
+/// Prints `error` as one line and gives the exit status for it.
+func fail(_ error: LifecycleError) -> ExitCode {
+    Output.error(error.description)
+    return ExitCode.failure
+}

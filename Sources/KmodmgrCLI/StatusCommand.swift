@@ -1,0 +1,56 @@
+import ArgumentParser
+import FoundationEssentials
+import Lifecycle
+import StateStore
+
+/// `kmodmgr status`: what is added and built, and what is wrong — from the state tree alone.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show registered packages and their builds per kernel (DKMS's line format, plus failures, skips and staleness).",
+        discussion: """
+            Lines: NAME/VERSION: added | NAME/VERSION, KVER, ARCH: built | failed (REASON; log: FILE) | \
+            skipped (REASON), with "(stale: source, headers)" when what a build used has changed since, and \
+            "(BROKEN: …)" when a source or built file is missing. Exit status 1 when anything is broken.
+            """)
+
+    @OptionGroup var options: LifecycleOptions
+    @OptionGroup var selection: PackageSelection
+
+    @Option(name: [.customShort("k"), .customLong("kernel")], help: ArgumentHelp("Only this kernel (repeatable).", valueName: "KVER"))
+    var kernels: [String] = []
+
+    @Flag(name: .long, help: "Print a JSON array of entries instead of lines.")
+    var json = false
+
+    func run() async throws {
+        let root = options.resolvedRoot
+        let entries = StatusReport.entries(
+            package: try selection.reference(), kernels: kernels.map(KernelReference.init(parsing:)), state: StateStore(root: root),
+            root: root)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            Output.write(bytes: Array(try encoder.encode(entries)) + [UInt8(ascii: "\n")])
+        } else {
+            for entry in entries { Output.write(StatusLine.render(entry) + "\n") }
+        }
+        if entries.contains(where: { !$0.problems.isEmpty }) { throw ExitCode.failure }
+    }
+}
+
+/// One status entry in DKMS's format, with kmodmgr's additions in parentheses.
+enum StatusLine {
+    static func render(_ entry: StatusEntry) -> String {
+        var line = "\(entry.name)/\(entry.version)"
+        if let kernel = entry.kernel { line += ", \(kernel), \(entry.arch ?? "?")" }
+        line += ": \(entry.state)"
+        var details = [String]()
+        if let reason = entry.reason { details.append(reason) }
+        if entry.state == "failed", let log = entry.log { details.append("log: \(log)") }
+        if !details.isEmpty { line += " (\(details.joined(separator: "; ")))" }
+        if !entry.stale.isEmpty { line += " (stale: \(entry.stale.joined(separator: ", ")) changed)" }
+        if !entry.problems.isEmpty { line += " (BROKEN: \(entry.problems.joined(separator: "; ")))" }
+        return line
+    }
+}

@@ -1,0 +1,98 @@
+import BuildRunner
+import DKMSConf
+import Kernels
+import SystemPackage
+import SystemSupport
+
+/// Turns a manifest and a kernel into the `BuildPlan` that builds it: patches, `PRE_BUILD`, the make command,
+/// `POST_BUILD` — each with an exact environment, in the scratch build directory, as the build user.
+enum BuildPlanning {
+    static let searchPath = "/usr/sbin:/usr/bin:/sbin:/bin"
+    static let bash: FilePath = "/bin/bash"
+
+    static func plan(
+        manifest: PackageManifest, kernel: Kernel, buildDirectory: FilePath, jobs: Int, identity: ProcessIdentity?
+    ) -> BuildPlan {
+        let environment = self.environment(manifest: manifest, kernel: kernel, jobs: jobs)
+        func step(_ name: String, _ executable: FilePath, _ arguments: [String], extra: [String: String] = [:]) -> BuildStep {
+            BuildStep(
+                name: name,
+                request: ProcessRequest(
+                    executable: executable, arguments: arguments, environment: environment.merging(extra) { $1 },
+                    workingDirectory: buildDirectory, identity: identity))
+        }
+        var steps = [BuildStep]()
+        for patch in manifest.patches {
+            steps.append(
+                step("patch \(patch)", "/usr/bin/patch", ["-p1", "-i", buildDirectory.appending("patches").appending(patch).string]))
+        }
+        if let preBuild = manifest.preBuild { steps.append(step("PRE_BUILD", bash, ["-c", preBuild])) }
+        let make = makeCommand(manifest.make, kernel: kernel, jobs: jobs)
+        steps.append(step("make", make.executable, make.arguments, extra: make.environment))
+        if let postBuild = manifest.postBuild { steps.append(step("POST_BUILD", bash, ["-c", postBuild])) }
+        let header = [
+            "kmodmgr \(kmodmgrVersion): build of \(manifest.name)/\(manifest.version) for \(kernel.release) (\(kernel.arch))",
+            "kernel headers: \(kernel.buildDirectory)",
+            "kernel compiler: \(kernel.compiler ?? "unknown")",
+            "dkms.conf evaluated by: \(manifest.evaluation.rawValue)",
+            "environment: " + environment.keys.sorted().map { "\($0)=\(environment[$0]!)" }.joined(separator: " "),
+        ]
+        return BuildPlan(header: header, steps: steps)
+    }
+
+    /// The variables DKMS exports to builds and scripts, plus a fixed `PATH` and locale; nothing of kmodmgr's own
+    /// environment leaks in (DKMS also clears `CC`, `CFLAGS`… — here they are simply never set).
+    static func environment(manifest: PackageManifest, kernel: Kernel, jobs: Int) -> [String: String] {
+        [
+            "PATH": searchPath, "LC_ALL": "C", "HOME": "/nonexistent",
+            "kernelver": kernel.release, "arch": kernel.arch, "module": manifest.name, "module_version": manifest.version,
+            "kernel_source_dir": kernel.buildDirectory,
+        ]
+    }
+
+    struct Command {
+        let executable: FilePath
+        let arguments: [String]
+        let environment: [String: String]
+    }
+
+    /// DKMS's rule, kept: a command starting with the word `make` gets `-j<jobs> KERNELRELEASE=<release>` after
+    /// it. Improvement: any other command gets the parallelism through `MAKEFLAGS`, so chained or wrapped makes
+    /// (dahdi, jool) build in parallel too. A command with no shell syntax runs without a shell.
+    static func makeCommand(_ make: String, kernel: Kernel, jobs: Int) -> Command {
+        var command = make
+        var environment = [String: String]()
+        let words = make.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        if words.first == "make" {
+            let rest = make.drop(while: { $0 == " " || $0 == "\t" }).dropFirst(4)
+            command = "make -j\(jobs) KERNELRELEASE=\(kernel.release)" + rest
+        } else {
+            environment["MAKEFLAGS"] = "-j\(jobs)"
+        }
+        if let plain = plainWords(command), let program = plain.first, let executable = resolve(program) {
+            return Command(executable: executable, arguments: Array(plain.dropFirst()), environment: environment)
+        }
+        return Command(executable: bash, arguments: ["-c", command], environment: environment)
+    }
+
+    /// The words of `command` when it has no quoting, expansion or operators at all, else nil.
+    static func plainWords(_ command: String) -> [String]? {
+        let special: Set<Character> = [
+            "'", "\"", "\\", "$", "`", ";", "&", "|", "(", ")", "<", ">", "*", "?", "[", "]", "{", "}", "~", "#", "\n",
+        ]
+        guard !command.contains(where: { special.contains($0) }) else { return nil }
+        let words = command.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        return words.isEmpty ? nil : words
+    }
+
+    /// `program` looked up in the fixed search path (an absolute path is taken as is).
+    static func resolve(_ program: String) -> FilePath? {
+        if program.hasPrefix("/") { return FilePath(program) }
+        guard !program.contains("/") else { return nil }
+        for directory in searchPath.split(separator: ":") {
+            let candidate = FilePath(String(directory)).appending(program)
+            if FileTree.exists(candidate) { return candidate }
+        }
+        return nil
+    }
+}

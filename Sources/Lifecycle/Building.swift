@@ -1,0 +1,277 @@
+import BuildRunner
+import DKMSConf
+import FoundationEssentials
+import Kernels
+import StateStore
+import SystemPackage
+import SystemSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `kmodmgr build`: builds a registered package version for kernels, each in its own fresh directory.
+public enum Building {
+    /// What a build for one kernel came to.
+    public enum Outcome: Sendable {
+        case built(modules: [String], elapsed: Duration, log: String)
+        /// Source, manifest and headers are what the last successful build used: nothing to do.
+        case upToDate
+        /// `BUILD_EXCLUSIVE_*` or `OBSOLETE_BY` rules this kernel out.
+        case skipped(reason: String)
+        case failed(reason: String, log: String?, tail: [String])
+    }
+
+    public struct KernelResult: Sendable {
+        public let release: String
+        public let arch: String
+        public let outcome: Outcome
+    }
+
+    /// Builds `name/version` for every kernel in `releases`, at most `width` kernels at a time. A kernel that cannot
+    /// be built (no headers, a bad manifest) is a failed result for that kernel; it never stops the others.
+    public static func build(
+        _ reference: PackageReference, releases: [String], kernelSourceDirectory: FilePath?, force: Bool,
+        context: LifecycleContext, width: Int = 1
+    ) async throws(LifecycleError) -> [KernelResult] {
+        guard !releases.isEmpty else { throw .noKernelsGiven }
+        let package = try registered(reference, context: context)
+        let jobs = releases.map { release in
+            { @Sendable () async -> KernelResult in
+                await buildForKernel(
+                    package, release: release, kernelSourceDirectory: kernelSourceDirectory, force: force, context: context)
+            }
+        }
+        return await BuildScheduler.run(jobs, width: width)
+    }
+
+    /// The registration record of `reference` (the newest version when none is given).
+    static func registered(_ reference: PackageReference, context: LifecycleContext) throws(LifecycleError) -> PackageRecord {
+        let version: String
+        if let given = reference.version {
+            version = given
+        } else {
+            guard let newest = context.state.packages().filter({ $0.name == reference.name }).last?.version else {
+                throw .notAdded(name: reference.name, version: "*")
+            }
+            version = newest
+        }
+        do {
+            guard let record = try context.state.package(reference.name, version) else {
+                throw LifecycleError.notAdded(name: reference.name, version: version)
+            }
+            return record
+        } catch let error as LifecycleError {
+            throw error
+        } catch {
+            throw .state(error as! StateError)
+        }
+    }
+
+    private static func buildForKernel(
+        _ package: PackageRecord, release: String, kernelSourceDirectory: FilePath?, force: Bool, context: LifecycleContext
+    ) async -> KernelResult {
+        var arch = ""
+        do throws(LifecycleError) {
+            let kernel: Kernel
+            do {
+                kernel = try KernelInventory.kernel(release: release, root: context.root, buildDirectory: kernelSourceDirectory)
+            } catch {
+                throw .kernel(error)
+            }
+            arch = kernel.arch
+            let outcome = try await KernelBuild(package: package, kernel: kernel, force: force, context: context).run()
+            return KernelResult(release: release, arch: arch, outcome: outcome)
+        } catch {
+            return KernelResult(release: release, arch: arch, outcome: .failed(reason: error.description, log: nil, tail: []))
+        }
+    }
+}
+
+/// One package version built for one kernel: evaluate, decide, copy, run, check, commit.
+struct KernelBuild {
+    let package: PackageRecord
+    let kernel: Kernel
+    let force: Bool
+    let context: LifecycleContext
+
+    private var tree: StateTree { context.state.tree }
+    private var name: String { package.name }
+    private var version: String { package.version }
+
+    func run() async throws(LifecycleError) -> Building.Outcome {
+        let source = context.sourceDirectory(package)
+        guard FileTree.isDirectory(source) else {
+            throw .system(SystemError("find the source of \(name)/\(version) at", path: source, errno: .noSuchFileOrDirectory))
+        }
+        let dkmsTree = tree.scratchTree(release: kernel.release, arch: kernel.arch)
+        let manifest = try await context.manifest(
+            source: source, release: kernel.release, arch: kernel.arch, kernelSourceDirectory: kernel.buildDirectory,
+            dkmsTree: dkmsTree.string)
+        guard manifest.name == name, manifest.version == version else {
+            throw .nameMismatch(
+                file: source.appending("dkms.conf").string, declared: "\(manifest.name)/\(manifest.version)",
+                expected: "\(name)/\(version)")
+        }
+        let manifestJSON = try encode(manifest)
+        var record = BuildRecord(
+            state: .skipped, build: StateStore.newBuildIdentifier(), time: 0, elapsedSeconds: 0, reason: nil,
+            sourceDigest: try digest { () throws(SystemError) in try ContentHash.of(tree: source) },
+            manifestDigest: ContentHash.of(manifestJSON), headersDigest: kernel.headersDigest, modules: [],
+            evaluation: manifest.evaluation.rawValue)
+        record.sourceStamp = ContentHash.stamp(tree: source)
+        record.headersStamp = KernelInventory.headersStamp(buildDirectory: kernel.buildDirectory)
+
+        let lock = try context.lockState()
+        defer { withExtendedLifetime(lock) {} }
+        if let reason = manifest.exclusionReason(
+            kernelRelease: kernel.release, arch: kernel.arch, kernelConfig: kernel.config?.values)
+        {
+            record.reason = reason
+            record.time = Int(time(nil))
+            try commit(record)
+            return .skipped(reason: reason)
+        }
+        if !force, var previous = try upToDateBuild(record) {
+            if previous.sourceStamp != record.sourceStamp || previous.headersStamp != record.headersStamp {
+                // Touched, not changed: remember the new metadata so that `status` stops calling it stale.
+                previous.sourceStamp = record.sourceStamp
+                previous.headersStamp = record.headersStamp
+                try commit(previous)
+            }
+            return .upToDate
+        }
+        return try await build(manifest: manifest, manifestJSON: manifestJSON, source: source, record: record)
+    }
+
+    /// The committed build, if it used the same source, manifest and headers and its modules are all intact.
+    private func upToDateBuild(_ candidate: BuildRecord) throws(LifecycleError) -> BuildRecord? {
+        let previous: BuildRecord?
+        do {
+            previous = try context.state.build(name, version, release: kernel.release, arch: kernel.arch)
+        } catch {
+            throw .state(error)
+        }
+        guard let previous, previous.state == .built, previous.sourceDigest == candidate.sourceDigest,
+            previous.manifestDigest == candidate.manifestDigest, previous.headersDigest == candidate.headersDigest
+        else { return nil }
+        let intact = previous.modules.allSatisfy { module in
+            let file = tree.builtModule(
+                name, version, release: kernel.release, arch: kernel.arch, build: previous.build, module: module.name)
+            return (try? ContentHash.of(file: file)) == module.digest
+        }
+        return intact ? previous : nil
+    }
+
+    private func build(manifest: PackageManifest, manifestJSON: [UInt8], source: FilePath, record: BuildRecord)
+        async throws(LifecycleError) -> Building.Outcome
+    {
+        var record = record
+        let scratch = tree.scratchBuild(name, version, release: kernel.release, arch: kernel.arch)
+        let logFile = tree.log(name, version, release: kernel.release, arch: kernel.arch, build: record.build)
+        do throws(SystemError) {
+            try FileTree.remove(scratch.removingLastComponent())
+            try FileTree.makeDirectories(scratch.removingLastComponent())
+            try FileTree.copy(source, to: scratch, owner: context.buildIdentity)
+            try FileTree.makeDirectories(logFile.removingLastComponent())
+        } catch {
+            throw .system(error)
+        }
+        defer { removeScratch(scratch) }
+
+        let plan = BuildPlanning.plan(
+            manifest: manifest, kernel: kernel, buildDirectory: scratch, jobs: context.parallelJobs, identity: context.buildIdentity)
+        let log: BuildLog
+        do {
+            log = try await BuildRunner.run(plan, logFile: logFile)
+        } catch {
+            throw .system(SystemError("run the build, logging to", path: logFile, errno: .ioError))
+        }
+        record.time = Int(time(nil))
+        record.elapsedSeconds = Double(log.elapsed.components.seconds) + Double(log.elapsed.components.attoseconds) / 1e18
+        if let failed = log.failedStep {
+            return try fail(&record, reason: "\(failed.name) failed (\(failed.termination))", logFile: logFile)
+        }
+        for module in manifest.modules {
+            let built = scratch.appending(module.builtLocation).appending(module.builtName + ".ko")
+            if !FileTree.exists(built) {
+                let relative = module.builtLocation.isEmpty ? module.builtName + ".ko" : "\(module.builtLocation)/\(module.builtName).ko"
+                return try fail(&record, reason: "\(relative) was not built", logFile: logFile)
+            }
+        }
+        record.modules = try storeResult(manifest: manifest, manifestJSON: manifestJSON, scratch: scratch, build: record.build)
+        record.state = .built
+        try commit(record)
+        return .built(modules: manifest.modules.map(\.destName), elapsed: log.elapsed, log: logFile.string)
+    }
+
+    /// Copies the declared modules and the manifest into `<build>.partial`, then renames it to `<build>`: a crash
+    /// leaves a partial directory no record names, which the next commit removes.
+    private func storeResult(manifest: PackageManifest, manifestJSON: [UInt8], scratch: FilePath, build: String)
+        throws(LifecycleError) -> [BuiltModule]
+    {
+        let final = tree.result(name, version, release: kernel.release, arch: kernel.arch, build: build)
+        let partial = FilePath(final.string + ".partial")
+        var modules = [BuiltModule]()
+        do throws(SystemError) {
+            try FileTree.remove(partial)
+            try FileTree.makeDirectories(partial.appending("module"))
+            for module in manifest.modules {
+                let target = partial.appending("module").appending(module.destName + ".ko")
+                try FileTree.copyFile(scratch.appending(module.builtLocation).appending(module.builtName + ".ko"), to: target)
+                modules.append(BuiltModule(name: module.destName, digest: try ContentHash.of(file: target)))
+            }
+            try AtomicFile.write(manifestJSON, to: partial.appending("manifest.json"))
+            guard rename(partial.string, final.string) == 0 else {
+                throw SystemError("rename into place", path: final, errno: Errno(rawValue: errno))
+            }
+        } catch {
+            try? FileTree.remove(partial)
+            throw .system(error)
+        }
+        return modules
+    }
+
+    /// Removes the scratch copy and the directories above it that only it needed, up to `.build`.
+    private func removeScratch(_ scratch: FilePath) {
+        let top = tree.directory.appending(".build")
+        try? FileTree.remove(scratch.removingLastComponent())
+        var directory = scratch.removingLastComponent().removingLastComponent()
+        while directory.starts(with: top) && directory != top && rmdir(directory.string) == 0 {
+            directory = directory.removingLastComponent()
+        }
+    }
+
+    private func fail(_ record: inout BuildRecord, reason: String, logFile: FilePath) throws(LifecycleError) -> Building.Outcome {
+        record.state = .failed
+        record.reason = reason
+        try commit(record)
+        return .failed(reason: reason, log: logFile.string, tail: BuildRunner.tail(of: logFile, lines: 15))
+    }
+
+    private func commit(_ record: BuildRecord) throws(LifecycleError) {
+        do {
+            try context.state.commit(record, name, version, release: kernel.release, arch: kernel.arch)
+        } catch {
+            throw .state(error)
+        }
+    }
+
+    private func encode(_ manifest: PackageManifest) throws(LifecycleError) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            return Array(try encoder.encode(manifest)) + [UInt8(ascii: "\n")]
+        } catch {
+            throw .system(SystemError("encode the manifest of \(name)/\(version) for", path: "manifest.json", errno: .invalidArgument))
+        }
+    }
+
+    private func digest(_ body: () throws(SystemError) -> String) throws(LifecycleError) -> String {
+        do {
+            return try body()
+        } catch {
+            throw .system(error)
+        }
+    }
+}

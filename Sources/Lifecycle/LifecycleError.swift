@@ -1,0 +1,43 @@
+import DKMSConf
+import Kernels
+import StateStore
+import SystemSupport
+
+/// Why a lifecycle command could not do what was asked. Each case renders as one line naming the package, file or
+/// kernel concerned; the CLI maps cases to exit codes.
+public enum LifecycleError: Error, Sendable, CustomStringConvertible {
+    case system(SystemError)
+    case state(StateError)
+    case manifest(ManifestError)
+    case kernel(KernelError)
+    case configuration(file: String, line: Int, reason: String)
+    /// `add` of something that is neither a directory with a dkms.conf nor a registered-looking NAME/VERSION.
+    case noSource(String)
+    case missingManifest(directory: String)
+    case alreadyAdded(name: String, version: String)
+    case notAdded(name: String, version: String)
+    case nameMismatch(file: String, declared: String, expected: String)
+    case invalidReference(String)
+    case unknownBuildUser(String)
+    case noKernelsGiven
+
+    public var description: String {
+        switch self {
+        case .system(let error): error.description
+        case .state(let error): error.description
+        case .manifest(let error): error.description
+        case .kernel(let error): error.description
+        case .configuration(let file, let line, let reason): "\(file):\(line): \(reason)"
+        case .noSource(let argument):
+            "'\(argument)' is neither a directory holding a dkms.conf nor NAME/VERSION of a source in the source tree"
+        case .missingManifest(let directory): "\(directory): no dkms.conf"
+        case .alreadyAdded(let name, let version): "\(name)/\(version) is already added (use --force to add it again)"
+        case .notAdded(let name, let version): "\(name)/\(version) is not added"
+        case .nameMismatch(let file, let declared, let expected):
+            "\(file): declares \(declared), but its directory says \(expected)"
+        case .invalidReference(let text): "'\(text)' is not NAME/VERSION"
+        case .unknownBuildUser(let user): "build user '\(user)' does not exist (build_user in /etc/kmodmgr/kmodmgr.conf)"
+        case .noKernelsGiven: "no kernel given: use -k KVER (several allowed) or --all-kernels"
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import DKMSConf
+import StateStore
+import SystemPackage
+import SystemSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `kmodmgr add`: registers a package version whose source has a dkms.conf.
+public enum Registration {
+    public struct Added: Sendable {
+        public let name: String
+        public let version: String
+        /// The registered source directory, as seen inside the root.
+        public let source: String
+        /// Whether the source was copied into the source tree (it was given from elsewhere).
+        public let copied: Bool
+    }
+
+    /// Registers `argument`: a directory holding a dkms.conf (copied to `<source tree>/<name>-<version>` unless it
+    /// is already there), or `NAME/VERSION` of `<source tree>/<name>-<version>`.
+    public static func add(_ argument: String, force: Bool, workingDirectory: FilePath, context: LifecycleContext)
+        async throws(LifecycleError) -> Added
+    {
+        let sourceTree = context.root.resolve(FilePath(context.settings.sourceTree))
+        let given = FilePath(argument).isAbsolute ? FilePath(argument) : workingDirectory.pushing(FilePath(argument))
+        let directory: FilePath
+        if FileTree.isDirectory(given) {
+            directory = given.lexicallyNormalized()
+        } else {
+            let reference = try PackageReference(parsing: argument)
+            guard let version = reference.version else { throw .noSource(argument) }
+            directory = sourceTree.appending("\(reference.name)-\(version)")
+            guard FileTree.isDirectory(directory) else { throw .noSource(argument) }
+        }
+        guard FileTree.exists(directory.appending("dkms.conf")) else { throw .missingManifest(directory: directory.string) }
+        let manifest = try await context.manifest(
+            source: directory, release: "", arch: "", kernelSourceDirectory: "", dkmsTree: context.state.tree.directory.string)
+        let expected = "\(manifest.name)-\(manifest.version)"
+        let target = sourceTree.appending(expected)
+        let copy = directory != target
+        if !copy, directory.lastComponent?.string != expected {
+            throw .nameMismatch(
+                file: directory.appending("dkms.conf").string, declared: "\(manifest.name)/\(manifest.version)",
+                expected: directory.lastComponent?.string ?? "")
+        }
+
+        let lock = try context.lockState()
+        defer { withExtendedLifetime(lock) {} }
+        if (try? context.state.package(manifest.name, manifest.version)) != nil, !force {
+            throw .alreadyAdded(name: manifest.name, version: manifest.version)
+        }
+        if copy {
+            try replaceSource(target, with: directory)
+        }
+        let inside = "/" + String(target.string.dropFirst(context.root.path.string.count)).drop(while: { $0 == "/" })
+        let record = PackageRecord(
+            name: manifest.name, version: manifest.version, source: context.root.path == "/" ? target.string : inside,
+            added: Int(time(nil)))
+        do {
+            try context.state.register(record)
+        } catch {
+            throw .state(error)
+        }
+        return Added(name: record.name, version: record.version, source: record.source, copied: copy)
+    }
+
+    /// Copies `source` to `target` (dotfiles included — DKMS's `*` glob drops them), through a temp directory
+    /// renamed into place, so a failed copy leaves no half source tree.
+    private static func replaceSource(_ target: FilePath, with source: FilePath) throws(LifecycleError) {
+        let temporary = FilePath(target.string + ".kmodmgr-tmp-\(getpid())")
+        do throws(SystemError) {
+            try FileTree.makeDirectories(target.removingLastComponent())
+            try FileTree.remove(temporary)
+            try FileTree.copy(source, to: temporary)
+            chmod(temporary.string, 0o755)
+            try FileTree.remove(target)
+            guard rename(temporary.string, target.string) == 0 else {
+                throw SystemError("rename into place", path: target, errno: Errno(rawValue: errno))
+            }
+        } catch {
+            try? FileTree.remove(temporary)
+            throw .system(error)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import SystemPackage
+import SystemSupport
+
+/// kmodmgr's own configuration, `<root>/etc/kmodmgr/kmodmgr.conf`: `key=value` lines, `#` comments. Read as
+/// data (never sourced). Unknown keys are reported, not ignored.
+public struct Settings: Sendable, Equatable {
+    /// The unprivileged account builds and dkms.conf shell evaluation run as when kmodmgr runs as root.
+    public var buildUser = "nobody"
+    /// Whether a dkms.conf that needs bash may be evaluated at all (`shell_manifests=no` forbids it).
+    public var allowShellManifests = true
+    /// How long a dkms.conf may take to evaluate in bash.
+    public var manifestTimeLimit: Duration = .seconds(10)
+    /// Parallel jobs per build (`-j`); 0 means the number of online CPUs.
+    public var jobs = 0
+    /// Where package sources are registered (`/usr/src`).
+    public var sourceTree = "/usr/src"
+
+    public init() {}
+
+    public static let file: FilePath = "/etc/kmodmgr/kmodmgr.conf"
+
+    /// The settings under `root`; defaults when the file does not exist.
+    public static func load(root: Root, diagnostics: some DiagnosticSink) throws(LifecycleError) -> Settings {
+        let path = root.resolve(file)
+        let bytes: [UInt8]
+        do {
+            bytes = try FileBytes.read(path)
+        } catch {
+            if error.errno == .noSuchFileOrDirectory { return Settings() }
+            throw .system(error)
+        }
+        var settings = Settings()
+        for (index, raw) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            let line = String(decoding: raw, as: UTF8.self).trimmingWhitespace()
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw .configuration(file: path.string, line: index + 1, reason: "expected key=value")
+            }
+            let key = String(line[..<equals]).trimmingWhitespace()
+            let value = String(line[line.index(after: equals)...]).trimmingWhitespace()
+            func invalid() -> LifecycleError {
+                .configuration(file: path.string, line: index + 1, reason: "invalid value '\(value)' for \(key)")
+            }
+            switch key {
+            case "build_user": settings.buildUser = value
+            case "shell_manifests":
+                switch value.lowercased() {
+                case "yes", "allowed", "true", "1": settings.allowShellManifests = true
+                case "no", "forbidden", "false", "0": settings.allowShellManifests = false
+                default: throw invalid()
+                }
+            case "manifest_time_limit":
+                guard let seconds = Int(value), seconds > 0 else { throw invalid() }
+                settings.manifestTimeLimit = .seconds(seconds)
+            case "jobs":
+                guard let jobs = Int(value), jobs >= 0 else { throw invalid() }
+                settings.jobs = jobs
+            case "source_tree":
+                guard value.hasPrefix("/") else { throw invalid() }
+                settings.sourceTree = value
+            default:
+                diagnostics.warning("unknown setting '\(key)' ignored", file: path, line: index + 1)
+            }
+        }
+        return settings
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        String(
+            drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed().drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" })
+                .reversed())
+    }
+}

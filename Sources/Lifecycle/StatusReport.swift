@@ -1,0 +1,106 @@
+import Kernels
+import StateStore
+import SystemPackage
+import SystemSupport
+
+/// One line of `kmodmgr status`: a package version, and for one kernel what its last build came to.
+public struct StatusEntry: Sendable, Equatable, Codable {
+    public let name: String
+    public let version: String
+    /// nil for a package that has no build record (for the kernels asked about).
+    public let kernel: String?
+    public let arch: String?
+    /// `added`, `built`, `failed` or `skipped`.
+    public let state: String
+    /// Why it failed or was skipped.
+    public let reason: String?
+    public let log: String?
+    /// What changed since the build: `source`, `headers` (a stale build is rebuilt by the next `build`).
+    public let stale: [String]
+    /// What is broken: a missing source, missing or altered module files, an unreadable record.
+    public let problems: [String]
+}
+
+/// `kmodmgr status`: what the state tree says, checked against the files it names — never by evaluating a
+/// dkms.conf or running anything. Staleness is judged from file metadata (`ContentHash.stamp`).
+public enum StatusReport {
+    public static func entries(
+        package filter: PackageReference?, kernels: [KernelReference], state: StateStore, root: Root
+    ) -> [StatusEntry] {
+        var entries = [StatusEntry]()
+        var headerStamps = [String: String]()
+        for (name, version) in state.packages() {
+            if let filter, filter.name != name || (filter.version != nil && filter.version != version) { continue }
+            var problems = [String]()
+            var sourceStamp: String?
+            let record: PackageRecord?
+            do {
+                record = try state.package(name, version)
+            } catch {
+                record = nil
+                problems.append(error.description)
+            }
+            if let record {
+                let source = root.resolve(FilePath(record.source))
+                if FileTree.isDirectory(source) {
+                    sourceStamp = ContentHash.stamp(tree: source)
+                } else {
+                    problems.append("source \(record.source) is missing")
+                }
+            }
+            let builds = state.kernels(name, version).filter { entry in
+                kernels.isEmpty || kernels.contains { $0.release == entry.release && ($0.arch == nil || $0.arch == entry.arch) }
+            }
+            if builds.isEmpty {
+                entries.append(
+                    StatusEntry(
+                        name: name, version: version, kernel: nil, arch: nil, state: "added", reason: nil, log: nil, stale: [],
+                        problems: problems))
+                continue
+            }
+            for kernel in builds {
+                entries.append(
+                    entry(
+                        name, version, kernel, state: state, sourceStamp: sourceStamp, packageProblems: problems,
+                        headerStamps: &headerStamps, root: root))
+            }
+        }
+        return entries
+    }
+
+    private static func entry(
+        _ name: String, _ version: String, _ kernel: KernelEntry, state: StateStore, sourceStamp: String?,
+        packageProblems: [String], headerStamps: inout [String: String], root: Root
+    ) -> StatusEntry {
+        var problems = packageProblems
+        let record: BuildRecord
+        do throws(StateError) {
+            guard let found = try state.build(name, version, release: kernel.release, arch: kernel.arch) else {
+                throw StateError.missingField(
+                    file: state.tree.buildRecord(name, version, release: kernel.release, arch: kernel.arch).string, key: "state")
+            }
+            record = found
+        } catch {
+            return StatusEntry(
+                name: name, version: version, kernel: kernel.release, arch: kernel.arch, state: "broken", reason: nil, log: nil,
+                stale: [], problems: problems + [error.description])
+        }
+        let log = state.tree.log(name, version, release: kernel.release, arch: kernel.arch, build: record.build)
+        var stale = [String]()
+        if record.state == .built {
+            for module in record.modules {
+                let file = state.tree.builtModule(
+                    name, version, release: kernel.release, arch: kernel.arch, build: record.build, module: module.name)
+                if !FileTree.exists(file) { problems.append("built module \(file) is missing") }
+            }
+            if let sourceStamp, sourceStamp != record.sourceStamp { stale.append("source") }
+            let buildLink = root.moduleDirectory(release: kernel.release).appending("build")
+            let stamp = headerStamps[kernel.release] ?? KernelInventory.headersStamp(buildDirectory: buildLink.string)
+            headerStamps[kernel.release] = stamp
+            if stamp != record.headersStamp { stale.append("headers") }
+        }
+        return StatusEntry(
+            name: name, version: version, kernel: kernel.release, arch: kernel.arch, state: record.state.rawValue,
+            reason: record.reason, log: FileTree.exists(log) ? log.string : nil, stale: stale, problems: problems)
+    }
+}
