@@ -1,9 +1,7 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import SystemSupport
 
 /// The KVER field of depmod.d `override` and `external` lines: `*` for every kernel, otherwise a POSIX extended
-/// regular expression matched anywhere in the release (`regexec`, unanchored). A pattern that does not compile
+/// regular expression matched anywhere in the release (`ExtendedRegex`, unanchored). A pattern that does not compile
 /// matches nothing, as in depmod.
 struct KernelVersionPattern {
     let pattern: String
@@ -14,9 +12,7 @@ struct KernelVersionPattern {
 
     func matches(_ release: String) -> Bool {
         if pattern == "*" { return true }
-        var expression = regex_t()
-        guard regcomp(&expression, pattern, REG_EXTENDED | REG_NOSUB) == 0 else { return false }
-        defer { regfree(&expression) }
-        return regexec(&expression, release, 0, nil, 0) == 0
+        guard let expression = try? ExtendedRegex(pattern) else { return false }
+        return expression.matches(release)
     }
 }

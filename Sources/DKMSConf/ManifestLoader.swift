@@ -1,0 +1,110 @@
+import SystemPackage
+import SystemSupport
+
+/// Whether a dkms.conf that needs real shell may be evaluated by bash.
+public enum ShellPolicy: Sendable {
+    /// bash evaluates it as described in `ShellEvaluation`, and is killed after `timeLimit`.
+    case allowed(timeLimit: Duration)
+    /// Such a file is an error naming its first line that needs the shell.
+    case forbidden
+
+    /// The policy kmodmgr uses unless told otherwise: bash, for at most 10 seconds.
+    public static let `default` = ShellPolicy.allowed(timeLimit: .seconds(10))
+}
+
+/// Reads a dkms.conf into a `PackageManifest` for one kernel: natively when it is assignments only, through bash
+/// (contained) when it needs the shell and the policy allows it.
+public enum ManifestLoader {
+    /// Reads `file` and resolves it for `environment`'s kernel. Warnings and notes (unknown or deprecated directives,
+    /// bash's stderr) go to `diagnostics`.
+    public static func load(
+        _ file: FilePath, environment: ManifestEnvironment, shell: ShellPolicy, diagnostics: some DiagnosticSink
+    ) async throws(ManifestError) -> PackageManifest {
+        try await load(contents: try read(file), of: file, environment: environment, shell: shell, diagnostics: diagnostics)
+    }
+
+    /// Like `load(_:…)` for text already in memory; `file` names it in messages (and is what bash sources, should
+    /// the text need the shell).
+    public static func load(
+        contents: [UInt8], of file: FilePath, environment: ManifestEnvironment, shell: ShellPolicy, diagnostics: some DiagnosticSink
+    ) async throws(ManifestError) -> PackageManifest {
+        let evaluated = try await evaluate(contents: contents, of: file, environment: environment, shell: shell, diagnostics: diagnostics)
+        let resolver = ManifestResolver(
+            directives: evaluated.directives, environment: environment, file: file, locations: evaluated.locations, diagnostics: diagnostics
+        )
+        return try resolver.resolve(evaluation: evaluated.evaluation)
+    }
+
+    /// The raw directive values `file` sets, before DKMS semantics, and how they were obtained: for tools that
+    /// show a dkms.conf, and for comparing with bash.
+    public static func directives(
+        _ file: FilePath, environment: ManifestEnvironment, shell: ShellPolicy, diagnostics: some DiagnosticSink
+    ) async throws(ManifestError) -> (values: DirectiveValues, evaluation: PackageManifest.Evaluation) {
+        let evaluated = try await evaluate(
+            contents: try read(file), of: file, environment: environment, shell: shell, diagnostics: diagnostics)
+        return (evaluated.directives, evaluated.evaluation)
+    }
+
+    /// Whether `file` needs bash (it is more than assignments); throws when it cannot be read or is malformed.
+    public static func needsShell(_ file: FilePath) throws(ManifestError) -> Bool {
+        var lexer = ShellSubsetLexer(try read(file))
+        do {
+            _ = try lexer.assignments()
+            return false
+        } catch {
+            if case .needsShell = error { return true }
+            throw located(error, in: file)
+        }
+    }
+
+    private struct Evaluated {
+        let directives: DirectiveValues
+        let evaluation: PackageManifest.Evaluation
+        let locations: [String: SourceLocation]
+    }
+
+    private static func evaluate(
+        contents: [UInt8], of file: FilePath, environment: ManifestEnvironment, shell: ShellPolicy, diagnostics: some DiagnosticSink
+    ) async throws(ManifestError) -> Evaluated {
+        var lexer = ShellSubsetLexer(contents)
+        let assignments: [Assignment]
+        do {
+            assignments = try lexer.assignments()
+        } catch {
+            guard case .needsShell = error, case .allowed(let timeLimit) = shell else { throw located(error, in: file) }
+            let values = try await ShellEvaluation.directives(
+                of: file, environment: environment, timeLimit: timeLimit, diagnostics: diagnostics)
+            return Evaluated(directives: values, evaluation: .shell, locations: [:])
+        }
+        var variables = ShellVariables(environment.shellVariables)
+        for assignment in assignments { variables.perform(assignment) }
+        warnAboutUnknownDirectives(variables, file: file, diagnostics: diagnostics)
+        return Evaluated(directives: DirectiveValues(from: variables), evaluation: .native, locations: variables.firstAssignment)
+    }
+
+    /// An ALL_CAPS assignment that is no directive and that no later line uses is most likely a misspelt or
+    /// unsupported directive (lime-forensics' `LOAD=no`); DKMS ignores it silently, kmodmgr says so.
+    private static func warnAboutUnknownDirectives(_ variables: ShellVariables, file: FilePath, diagnostics: some DiagnosticSink) {
+        let unknown = variables.firstAssignment.filter { name, _ in
+            DirectiveTable.looksLikeDirective(name) && DirectiveTable.byName[name] == nil && !variables.referenced.contains(name)
+        }
+        for (name, location) in unknown.sorted(by: { $0.value.line < $1.value.line }) {
+            diagnostics.warning("\(name) is not a dkms.conf directive; ignored", file: file, line: location.line)
+        }
+    }
+
+    private static func read(_ file: FilePath) throws(ManifestError) -> [UInt8] {
+        do {
+            return try FileBytes.read(file)
+        } catch {
+            throw ManifestError(file: file, .unreadable(error.errno.description))
+        }
+    }
+
+    private static func located(_ failure: LexFailure, in file: FilePath) -> ManifestError {
+        switch failure {
+        case .needsShell(let reason, let at): ManifestError(file: file, line: at.line, column: at.column, .shellForbidden(reason: reason))
+        case .syntax(let message, let at): ManifestError(file: file, line: at.line, column: at.column, .syntax(message))
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import SystemPackage
+import SystemSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Evaluates a dkms.conf that needs real shell, the way DKMS does (bash sources it), but contained: never in a root
+/// shell. bash runs as `nobody` when kmodmgr is root (else as the calling user), with an environment of exactly
+/// `ManifestEnvironment.shellVariables`, in the package's source directory, with stdin empty and a time limit. It
+/// prints the directives the file set with `declare -p`, and that output is read back by the same lexer as native
+/// files, so no value is ever re-evaluated.
+enum ShellEvaluation {
+    /// The directives `file` sets when bash sources it; bash's stderr becomes notes.
+    static func directives(
+        of file: FilePath, environment: ManifestEnvironment, timeLimit: Duration, diagnostics: some DiagnosticSink
+    ) async throws(ManifestError) -> DirectiveValues {
+        let path = absolute(file)
+        var identity: ProcessIdentity?
+        if ProcessIdentity.canSwitchUser {
+            guard let nobody = ProcessIdentity.account(named: "nobody") else {
+                throw ManifestError(file: file, .shellUnavailable("there is no 'nobody' account to run bash as"))
+            }
+            identity = nobody
+        }
+        var directory = path
+        directory.removeLastComponent()
+        let request = ProcessRequest(
+            executable: "/bin/bash", arguments: ["--noprofile", "--norc", "-c", script(sourcing: path)],
+            environment: environment.shellVariables, workingDirectory: directory, identity: identity, timeLimit: timeLimit)
+        let result: CapturedProcess
+        do {
+            result = try await ProcessRunner.capture(request, limit: 4 << 20)
+        } catch {
+            throw ManifestError(file: file, .shellUnavailable(error.description))
+        }
+        let errorLines = String(decoding: result.standardError, as: UTF8.self).split(separator: "\n").map(String.init)
+        for line in errorLines.prefix(maximumForwardedLines) where !line.isEmpty {
+            diagnostics.note("bash: \(line)", file: file)
+        }
+        switch result.termination {
+        case .exited(0): break
+        case .timedOut(let limit): throw ManifestError(file: file, .shellTimedOut(limit))
+        default: throw ManifestError(file: file, .shellFailed(how: result.termination.description, detail: errorLines.last ?? ""))
+        }
+        var lexer = ShellSubsetLexer(result.standardOutput)
+        var variables = ShellVariables([:])
+        do {
+            for assignment in try lexer.assignments() { variables.perform(assignment) }
+        } catch {
+            throw ManifestError(file: file, .unexpectedShellOutput("\(error)"))
+        }
+        return DirectiveValues(from: variables)
+    }
+
+    /// At most this many lines of a file's stderr become notes; the rest would only flood the output.
+    private static let maximumForwardedLines = 20
+
+    /// The bash program: the file's own stdout goes to stderr (ipt-netflow's `pushd` prints the directory stack), so
+    /// that stdout carries only the `declare -p` lines, through descriptor 3, which the file does not get.
+    static func script(sourcing path: FilePath) -> String {
+        """
+        exec 3>&1 1>&2
+        . \(shellQuoted(path.string)) 3>&-
+        for kmodmgr_directive in \(DirectiveTable.names.joined(separator: " ")); do
+            if builtin declare -p "$kmodmgr_directive" >/dev/null 2>&1; then builtin declare -p "$kmodmgr_directive" >&3; fi
+        done
+        exit 0
+        """
+    }
+
+    /// `file` made absolute against the working directory, so that `BASH_SOURCE` names the real file.
+    private static func absolute(_ file: FilePath) -> FilePath {
+        if file.isAbsolute { return file.lexicallyNormalized() }
+        guard let cwd = getcwd(nil, 0) else { return file }
+        defer { free(cwd) }
+        return FilePath(String(cString: cwd)).pushing(file).lexicallyNormalized()
+    }
+}
