@@ -64,7 +64,8 @@ let package = Package(
         .testTarget(name: "DKMSConfTests", dependencies: ["DKMSConf", "SystemSupport", "TestSupport"]),
         .testTarget(
             name: "LifecycleTests",
-            dependencies: ["Lifecycle", "DKMSConf", "StateStore", "Kernels", "BuildRunner", "SystemSupport", "TestSupport"]),
+            dependencies: ["kmodmgr", "Lifecycle", "DKMSConf", "StateStore", "Kernels", "BuildRunner", "SystemSupport", "TestSupport"],
+            exclude: ["Packages"]),
         .testTarget(name: "DepmodIndexTests", dependencies: ["DepmodIndex", "KmodBridge", "SystemSupport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -13,12 +13,13 @@ enum BuildPlanning {
     static func plan(
         manifest: PackageManifest, kernel: Kernel, buildDirectory: FilePath, jobs: Int, identity: ProcessIdentity?
     ) -> BuildPlan {
-        let environment = self.environment(manifest: manifest, kernel: kernel, jobs: jobs)
-        func step(_ name: String, _ executable: FilePath, _ arguments: [String], extra: [String: String] = [:]) -> BuildStep {
+        let make = makeCommand(manifest.make, kernel: kernel, jobs: jobs)
+        let environment = self.environment(manifest: manifest, kernel: kernel, jobs: jobs).merging(make.environment) { $1 }
+        func step(_ name: String, _ executable: FilePath, _ arguments: [String]) -> BuildStep {
             BuildStep(
                 name: name,
                 request: ProcessRequest(
-                    executable: executable, arguments: arguments, environment: environment.merging(extra) { $1 },
+                    executable: executable, arguments: arguments, environment: environment,
                     workingDirectory: buildDirectory, identity: identity))
         }
         var steps = [BuildStep]()
@@ -27,8 +28,7 @@ enum BuildPlanning {
                 step("patch \(patch)", "/usr/bin/patch", ["-p1", "-i", buildDirectory.appending("patches").appending(patch).string]))
         }
         if let preBuild = manifest.preBuild { steps.append(step("PRE_BUILD", bash, ["-c", preBuild])) }
-        let make = makeCommand(manifest.make, kernel: kernel, jobs: jobs)
-        steps.append(step("make", make.executable, make.arguments, extra: make.environment))
+        steps.append(step("make", make.executable, make.arguments))
         if let postBuild = manifest.postBuild { steps.append(step("POST_BUILD", bash, ["-c", postBuild])) }
         let header = [
             "kmodmgr \(kmodmgrVersion): build of \(manifest.name)/\(manifest.version) for \(kernel.release) (\(kernel.arch))",

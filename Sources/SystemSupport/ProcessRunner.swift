@@ -104,11 +104,11 @@ public enum ProcessRunner {
     {
         let clock = ContinuousClock()
         let start = clock.now
-        let (executable, arguments) = commandWithTimeLimit(request)
+        let (executable, arguments) = spawnedCommand(request)
         do {
             let result = try await Subprocess.run(
                 .path(executable), arguments: Arguments(arguments), environment: environment(of: request),
-                workingDirectory: request.workingDirectory, platformOptions: platformOptions(request),
+                workingDirectory: request.workingDirectory,
                 output: .bytes(limit: limit), error: .bytes(limit: limit))
             return CapturedProcess(
                 termination: termination(result.terminationStatus, request), standardOutput: result.standardOutput,
@@ -124,11 +124,11 @@ public enum ProcessRunner {
     {
         let clock = ContinuousClock()
         let start = clock.now
-        let (executable, arguments) = commandWithTimeLimit(request)
+        let (executable, arguments) = spawnedCommand(request)
         do {
             let result = try await Subprocess.run(
                 .path(executable), arguments: Arguments(arguments), environment: environment(of: request),
-                workingDirectory: request.workingDirectory, platformOptions: platformOptions(request),
+                workingDirectory: request.workingDirectory,
                 output: .fileDescriptor(log, closeAfterSpawningProcess: false), error: .combinedWithOutput)
             return LoggedProcess(termination: termination(result.terminationStatus, request), elapsed: clock.now - start)
         } catch {
@@ -137,27 +137,32 @@ public enum ProcessRunner {
     }
 
     private static let timeoutProgram: FilePath = "/usr/bin/timeout"
+    /// util-linux's `setpriv` drops to another identity right before exec. swift-subprocess can do that itself, but
+    /// only by forking the (multi-threaded) kmodmgr process, and a fork taken while another thread holds a lock can
+    /// hang the child; `posix_spawn` of `setpriv` cannot.
+    private static let setprivProgram: FilePath = "/usr/bin/setpriv"
     /// What coreutils' `timeout` exits with when the limit was reached (124), or when the KILL after it was needed.
     private static let timedOutStatuses: Set<Int32> = [124, 137]
 
-    private static func commandWithTimeLimit(_ request: ProcessRequest) -> (FilePath, [String]) {
-        guard let limit = request.timeLimit else { return (request.executable, request.arguments) }
-        let seconds = max(1, limit.components.seconds)
-        return (timeoutProgram, ["--kill-after=2", String(seconds), request.executable.string] + request.arguments)
+    /// The argv actually spawned: the request's, behind `setpriv` for another identity and `timeout` for a limit.
+    private static func spawnedCommand(_ request: ProcessRequest) -> (FilePath, [String]) {
+        var executable = request.executable
+        var arguments = request.arguments
+        if let identity = request.identity {
+            arguments =
+                ["--reuid=\(identity.userID)", "--regid=\(identity.groupID)", "--clear-groups", "--", executable.string] + arguments
+            executable = setprivProgram
+        }
+        if let limit = request.timeLimit {
+            let seconds = max(1, limit.components.seconds)
+            arguments = ["--kill-after=2", String(seconds), executable.string] + arguments
+            executable = timeoutProgram
+        }
+        return (executable, arguments)
     }
 
     private static func environment(of request: ProcessRequest) -> Subprocess.Environment {
         .custom(Dictionary(uniqueKeysWithValues: request.environment.map { (Environment.Key(rawValue: $0.key)!, $0.value) }))
-    }
-
-    private static func platformOptions(_ request: ProcessRequest) -> PlatformOptions {
-        var options = PlatformOptions()
-        if let identity = request.identity {
-            options.supplementaryGroups = []
-            options.groupID = identity.groupID
-            options.userID = identity.userID
-        }
-        return options
     }
 
     private static func termination(_ status: TerminationStatus, _ request: ProcessRequest) -> ProcessTermination {

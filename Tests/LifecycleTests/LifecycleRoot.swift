@@ -1,0 +1,77 @@
+import Foundation
+import TestSupport
+
+/// A temporary root for whole lifecycles: `lib/modules/<kver>/build` points at the real headers of every kernel
+/// installed on this machine (the tests need two: `.ci/run` installs them), and everything is mode 0755 so that
+/// the unprivileged build user can reach its build directories.
+final class LifecycleRoot: @unchecked Sendable {
+    let directory: TemporaryDirectory
+    let kernels: [String]
+    var path: String { directory.url.path }
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.url.path)
+        kernels = try Self.kernelsWithHeaders()
+        for kernel in kernels {
+            let modules = directory.path("lib/modules/\(kernel)")
+            try FileManager.default.createDirectory(at: modules, withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(
+                atPath: modules.appendingPathComponent("build").path, withDestinationPath: "/usr/src/linux-headers-\(kernel)")
+        }
+    }
+
+    /// Releases whose headers are installed (`/usr/src/linux-headers-<release>` with a Makefile), oldest first.
+    static func kernelsWithHeaders() throws -> [String] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: "/usr/src")
+        let kernels = names.filter { $0.hasPrefix("linux-headers-") && !$0.hasSuffix("-common") }
+            .filter { FileManager.default.fileExists(atPath: "/usr/src/\($0)/Makefile") }
+            .map { String($0.dropFirst("linux-headers-".count)) }
+            .sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+        guard kernels.count >= 2 else {
+            throw DebianCorpus.Unavailable(
+                reason: "headers of two kernels are needed (scripts/setup --deps installs them); found \(kernels)")
+        }
+        return kernels
+    }
+
+    /// Runs kmodmgr with `--root` this root after the command word.
+    @discardableResult
+    func kmodmgr(_ command: String, _ arguments: [String]) throws -> ProcessResult {
+        try TestSupport.kmodmgr([command, "--root", path] + arguments)
+    }
+
+    /// A file under the root, as text.
+    func read(_ relative: String) throws -> String {
+        try String(contentsOfFile: directory.path(relative).path, encoding: .utf8)
+    }
+
+    func exists(_ relative: String) -> Bool {
+        FileManager.default.fileExists(atPath: directory.path(relative).path)
+    }
+
+    /// The state directory of a package version for a kernel.
+    func kernelState(_ package: String, _ kernel: String) -> String {
+        "var/lib/kmodmgr/\(package)/\(kernel)/x86_64"
+    }
+
+    /// The module file names a build recorded (from the record's `module=` lines).
+    func builtModules(_ package: String, _ kernel: String) throws -> [String] {
+        try read(kernelState(package, kernel) + "/record").split(separator: "\n")
+            .filter { $0.hasPrefix("module=") }
+            .map { String($0.dropFirst("module=".count).split(separator: " ")[0]) }
+            .sorted()
+    }
+
+    /// The path of a built module in the state tree.
+    func builtModulePath(_ package: String, _ kernel: String, _ module: String) throws -> String {
+        let record = try read(kernelState(package, kernel) + "/record")
+        let build = record.split(separator: "\n").first { $0.hasPrefix("build=") }!.dropFirst("build=".count)
+        return directory.path("\(kernelState(package, kernel))/\(build)/module/\(module).ko").path
+    }
+}
+
+/// The directory of the test packages shipped with the tests.
+func testPackage(_ name: String) -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Packages/\(name)").path
+}
