@@ -49,7 +49,7 @@ public struct ManifestError: Error, Sendable, Equatable, CustomStringConvertible
             location += ":\(line)"
             if let column { location += ":\(column)" }
         }
-        return "\(location): \(message)"
+        return "\(location): \(message)".visible
     }
 
     /// The message without its location.
@@ -68,7 +68,27 @@ public struct ManifestError: Error, Sendable, Equatable, CustomStringConvertible
     }
 }
 
-/// A value as it would be written in a dkms.conf, so that messages show exactly what was read.
+/// A value in double quotes for a message, as written in the file (`"^5\."`); control characters are made visible.
 func shellQuotedForMessage(_ value: String) -> String {
-    "\"" + value.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("\n", with: "\\n") + "\""
+    "\"" + value.visible + "\""
+}
+
+extension String {
+    /// The text with control characters written as `\n`, `\r`, `\t` or `\xHH`, so that a message stays on one line
+    /// whatever bytes a damaged file holds.
+    var visible: String {
+        var result = ""
+        for scalar in unicodeScalars {
+            switch scalar {
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                let hex = String(scalar.value, radix: 16)
+                result += "\\x" + (hex.count < 2 ? "0" + hex : hex)
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
 }

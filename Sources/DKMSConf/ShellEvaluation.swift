@@ -6,7 +6,8 @@ import SystemSupport
 #endif
 
 /// Evaluates a dkms.conf that needs real shell, the way DKMS does (bash sources it), but contained: never in a root
-/// shell. bash runs as `nobody` when kmodmgr is root (else as the calling user), with an environment of exactly
+/// shell. bash runs as `nobody` and its group, with no supplementary groups, when kmodmgr is root (else as the
+/// calling user), with an environment of exactly
 /// `ManifestEnvironment.shellVariables`, in the package's source directory, with stdin empty and a time limit. It
 /// prints the directives the file set with `declare -p`, and that output is read back by the same lexer as native
 /// files, so no value is ever re-evaluated.
@@ -16,18 +17,18 @@ enum ShellEvaluation {
         of file: FilePath, environment: ManifestEnvironment, timeLimit: Duration, diagnostics: some DiagnosticSink
     ) async throws(ManifestError) -> DirectiveValues {
         let path = absolute(file)
-        var identity: ProcessIdentity?
+        var command: [String] = ["/bin/bash", "--noprofile", "--norc", "-c", script(sourcing: path)]
         if ProcessIdentity.canSwitchUser {
             guard let nobody = ProcessIdentity.account(named: "nobody") else {
                 throw ManifestError(file: file, .shellUnavailable("there is no 'nobody' account to run bash as"))
             }
-            identity = nobody
+            command = unprivileged(command, as: nobody)
         }
         var directory = path
         directory.removeLastComponent()
         let request = ProcessRequest(
-            executable: "/bin/bash", arguments: ["--noprofile", "--norc", "-c", script(sourcing: path)],
-            environment: environment.shellVariables, workingDirectory: directory, identity: identity, timeLimit: timeLimit)
+            executable: FilePath(command[0]), arguments: Array(command.dropFirst()), environment: environment.shellVariables,
+            workingDirectory: directory, timeLimit: timeLimit)
         let result: CapturedProcess
         do {
             result = try await ProcessRunner.capture(request, limit: 4 << 20)
@@ -51,6 +52,17 @@ enum ShellEvaluation {
             throw ManifestError(file: file, .unexpectedShellOutput("\(error)"))
         }
         return DirectiveValues(from: variables)
+    }
+
+    /// `command` run as `identity` with no supplementary groups, the switch made by util-linux's `setpriv` after it
+    /// is executed.
+    ///
+    /// FIXME: this should be `ProcessRequest.identity`, but swift-subprocess switches identity between `fork` and
+    /// `exec` through glibc's `setgroups`, which is not async-signal-safe: in a multi-threaded process the child can
+    /// hang forever in `__nptl_setxid` (seen in this target's tests). Once ProcessRunner switches identity safely
+    /// (raw syscalls in the child, or `setpriv` itself), pass the identity there and drop this.
+    private static func unprivileged(_ command: [String], as identity: ProcessIdentity) -> [String] {
+        ["/usr/bin/setpriv", "--reuid=\(identity.userID)", "--regid=\(identity.groupID)", "--clear-groups", "--"] + command
     }
 
     /// At most this many lines of a file's stderr become notes; the rest would only flood the output.

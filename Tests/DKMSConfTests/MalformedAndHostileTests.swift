@@ -1,0 +1,69 @@
+import DKMSConf
+import Foundation
+import SystemPackage
+import SystemSupport
+import TestSupport
+import Testing
+
+private let header = "PACKAGE_NAME=demo\nPACKAGE_VERSION=1.0\n"
+
+/// Malformed files give located errors; values that would steer kmodmgr outside its directories are refused.
+@Suite struct MalformedAndHostileTests {
+    @Test(arguments: [
+        ("A='open", "unterminated single quote", 1, 3),
+        ("A=1\nB=\"x\n\ny", "unterminated double quote", 2, 3),
+        ("A=$'x", "unterminated $' quote", 1, 3),
+        ("A=(a b", "unterminated array: '(' is never closed", 1, 3),
+        ("\n  ; A=1", "unexpected ';' with no statement before it", 2, 3),
+        ("A=${B", "unterminated ${", 1, 3),
+        ("A[1]=(x)", "cannot assign a list to an array element ('A[…]=(')", 1, 6),
+    ])
+    func syntaxErrorsAreLocated(_ text: String, _ message: String, _ line: Int, _ column: Int) async throws {
+        let error = try #require(await loadError(text))
+        #expect(error.kind == .syntax(message))
+        #expect(error.description == "/src/demo-1.0/dkms.conf:\(line):\(column): \(message)")
+    }
+
+    @Test(arguments: [
+        ("BUILT_MODULE_NAME=m\nBUILT_MODULE_LOCATION=\"../../etc\"", "BUILT_MODULE_LOCATION[0]", "must not contain '..'"),
+        ("BUILT_MODULE_NAME=m\nBUILT_MODULE_LOCATION=/etc", "BUILT_MODULE_LOCATION[0]", "must be relative to its directory, not absolute"),
+        ("BUILT_MODULE_NAME=m\nDEST_MODULE_LOCATION=/kernel/../../etc", "DEST_MODULE_LOCATION[0]", "must not contain '..'"),
+        ("BUILT_MODULE_NAME=m\nDEST_MODULE_LOCATION=/lib/x", "DEST_MODULE_LOCATION[0]", "must start with /kernel, /updates or /extra"),
+        ("BUILT_MODULE_NAME=m\nPATCH[0]=/etc/passwd", "PATCH[0]", "must be relative to its directory, not absolute"),
+        ("BUILT_MODULE_NAME=m\nPATCH[2]=../x.patch", "PATCH[2]", "must not contain '..'"),
+        ("BUILT_MODULE_NAME=m\nPOST_INSTALL=\"/bin/rm -rf /\"", "POST_INSTALL", "must be relative to its directory, not absolute"),
+        ("BUILT_MODULE_NAME=m\nPRE_BUILD=../../x", "PRE_BUILD", "must not contain '..'"),
+        ("BUILT_MODULE_NAME=../m", "BUILT_MODULE_NAME[0]", "must be a single path component (no '/')"),
+        ("BUILT_MODULE_NAME=m.ko", "BUILT_MODULE_NAME[0]", "a module name is given without '.o' or '.ko'"),
+        ("BUILT_MODULE_NAME=m\nDEST_MODULE_NAME=..", "DEST_MODULE_NAME[0]", "must not be '.' or '..'"),
+        ("BUILT_MODULE_NAME=$'a\\nb'", "BUILT_MODULE_NAME[0]", "must not contain control characters (NUL, newline, …)"),
+        ("BUILT_MODULE_NAME=m\nMAKE_MATCH[1]='('", "MAKE_MATCH[1]", "not a valid extended regex"),
+        ("BUILT_MODULE_NAME=m\nBUILD_EXCLUSIVE_KERNEL='[z-a]'", "BUILD_EXCLUSIVE_KERNEL", "not a valid extended regex"),
+    ])
+    func hostileValuesAreRefused(_ body: String, _ directive: String, _ reason: String) async throws {
+        let error = try #require(await loadError(header + body))
+        guard case .invalidDirective(let named, _, let why) = error.kind else {
+            Issue.record("unexpected \(error)")
+            return
+        }
+        #expect(named == directive)
+        #expect(why.hasPrefix(reason), "\(why)")
+        #expect(error.line != nil && error.description.hasPrefix("/src/demo-1.0/dkms.conf:"))
+    }
+
+    @Test(arguments: ["../x", "", ".", "a/b"])
+    func hostilePackageNamesAreRefused(_ name: String) async throws {
+        let error = try #require(await loadError("PACKAGE_NAME='\(name)'\nPACKAGE_VERSION=1\nBUILT_MODULE_NAME=m"))
+        switch error.kind {
+        case .invalidDirective(let directive, _, _): #expect(directive == "PACKAGE_NAME")
+        case .missingDirective(let directive): #expect(directive == "PACKAGE_NAME" && name.isEmpty)
+        default: Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func missingBuiltModuleName() async throws {
+        let error = try #require(await loadError(header + "DEST_MODULE_LOCATION[0]=/extra\nDEST_MODULE_LOCATION[1]=/extra"))
+        #expect(error.kind == .missingDirective("BUILT_MODULE_NAME"))
+        #expect(error.description == "/src/demo-1.0/dkms.conf: required directive BUILT_MODULE_NAME is missing or empty")
+    }
+}
