@@ -17,18 +17,19 @@ enum ShellEvaluation {
         of file: FilePath, environment: ManifestEnvironment, timeLimit: Duration, diagnostics: some DiagnosticSink
     ) async throws(ManifestError) -> DirectiveValues {
         let path = absolute(file)
-        var command: [String] = ["/bin/bash", "--noprofile", "--norc", "-c", script(sourcing: path)]
+        let command: [String] = ["/bin/bash", "--noprofile", "--norc", "-c", script(sourcing: path)]
+        var identity: ProcessIdentity?
         if ProcessIdentity.canSwitchUser {
             guard let nobody = ProcessIdentity.account(named: "nobody") else {
                 throw ManifestError(file: file, .shellUnavailable("there is no 'nobody' account to run bash as"))
             }
-            command = unprivileged(command, as: nobody)
+            identity = nobody
         }
         var directory = path
         directory.removeLastComponent()
         let request = ProcessRequest(
             executable: FilePath(command[0]), arguments: Array(command.dropFirst()), environment: environment.shellVariables,
-            workingDirectory: directory, timeLimit: timeLimit)
+            workingDirectory: directory, identity: identity, timeLimit: timeLimit)
         let result: CapturedProcess
         do {
             result = try await ProcessRunner.capture(request, limit: 4 << 20)
@@ -52,17 +53,6 @@ enum ShellEvaluation {
             throw ManifestError(file: file, .unexpectedShellOutput("\(error)"))
         }
         return DirectiveValues(from: variables)
-    }
-
-    /// `command` run as `identity` with no supplementary groups, the switch made by util-linux's `setpriv` after it
-    /// is executed.
-    ///
-    /// FIXME: this should be `ProcessRequest.identity`, but swift-subprocess switches identity between `fork` and
-    /// `exec` through glibc's `setgroups`, which is not async-signal-safe: in a multi-threaded process the child can
-    /// hang forever in `__nptl_setxid` (seen in this target's tests). Once ProcessRunner switches identity safely
-    /// (raw syscalls in the child, or `setpriv` itself), pass the identity there and drop this.
-    private static func unprivileged(_ command: [String], as identity: ProcessIdentity) -> [String] {
-        ["/usr/bin/setpriv", "--reuid=\(identity.userID)", "--regid=\(identity.groupID)", "--clear-groups", "--"] + command
     }
 
     /// At most this many lines of a file's stderr become notes; the rest would only flood the output.

@@ -14,7 +14,9 @@ enum BuildPlanning {
         manifest: PackageManifest, kernel: Kernel, buildDirectory: FilePath, jobs: Int, identity: ProcessIdentity?
     ) -> BuildPlan {
         let make = makeCommand(manifest.make, kernel: kernel, jobs: jobs)
-        let environment = self.environment(manifest: manifest, kernel: kernel, jobs: jobs).merging(make.environment) { $1 }
+        var environment = self.environment(manifest: manifest, kernel: kernel, jobs: jobs).merging(make.environment) { $1 }
+        // Makefiles use $(PWD) for M= (dm-writeboost); a shell would set it, make run directly does not.
+        environment["PWD"] = buildDirectory.string
         func step(_ name: String, _ executable: FilePath, _ arguments: [String]) -> BuildStep {
             BuildStep(
                 name: name,

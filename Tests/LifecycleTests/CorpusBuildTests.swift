@@ -19,7 +19,7 @@ import Testing
 
         let kernels = Array(root.kernels.suffix(2))
         let built = try root.kmodmgr("build", [reference] + kernels.flatMap { ["-k", $0] })
-        #expect(built.status == 0, "\(reference): \(built.standardOutput)\(built.standardError)")
+        try #require(built.status == 0, "\(reference): \(built.standardOutput)\(built.standardError)")
 
         let expected = try dkmsBuild(package, reference: reference, kernel: kernels[1])
         #expect(!expected.isEmpty)
