@@ -29,9 +29,10 @@ enum BuildPlanning {
             steps.append(
                 step("patch \(patch)", "/usr/bin/patch", ["-p1", "-i", buildDirectory.appending("patches").appending(patch).string]))
         }
-        if let preBuild = manifest.preBuild { steps.append(step("PRE_BUILD", bash, ["-c", preBuild])) }
+        // Scripts are paths relative to the build directory, with arguments (DKMS runs "$build_dir/$PRE_BUILD").
+        if let preBuild = manifest.preBuild { steps.append(step("PRE_BUILD", bash, ["-c", "\(buildDirectory)/\(preBuild)"])) }
         steps.append(step("make", make.executable, make.arguments))
-        if let postBuild = manifest.postBuild { steps.append(step("POST_BUILD", bash, ["-c", postBuild])) }
+        if let postBuild = manifest.postBuild { steps.append(step("POST_BUILD", bash, ["-c", "\(buildDirectory)/\(postBuild)"])) }
         let header = [
             "kmodmgr \(kmodmgrVersion): build of \(manifest.name)/\(manifest.version) for \(kernel.release) (\(kernel.arch))",
             "kernel headers: \(kernel.buildDirectory)",

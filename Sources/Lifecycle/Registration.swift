@@ -1,3 +1,4 @@
+import BuildRunner
 import DKMSConf
 import StateStore
 import SystemPackage
@@ -63,7 +64,35 @@ public enum Registration {
         } catch {
             throw .state(error)
         }
+        if let script = manifest.postAdd {
+            await runPostAdd(script, in: target, package: record, context: context)
+        }
         return Added(name: record.name, version: record.version, source: record.source, copied: copy)
+    }
+
+    /// Runs `POST_ADD` in the source directory as the build user, logged; like DKMS, its failure is reported
+    /// (a warning naming the log) but does not undo the registration.
+    private static func runPostAdd(_ script: String, in source: FilePath, package: PackageRecord, context: LifecycleContext) async {
+        let log = context.state.tree.packageLog(package.name, package.version, script: "post-add")
+        let step = BuildStep(
+            name: "POST_ADD",
+            request: ProcessRequest(
+                executable: BuildPlanning.bash, arguments: ["-c", "\(source)/\(script)"],
+                environment: [
+                    "PATH": BuildPlanning.searchPath, "LC_ALL": "C", "HOME": "/nonexistent", "PWD": source.string,
+                    "module": package.name, "module_version": package.version,
+                ],
+                workingDirectory: source, identity: context.buildIdentity))
+        do {
+            try FileTree.makeDirectories(log.removingLastComponent())
+            let result = try await BuildRunner.run(
+                BuildPlan(header: ["POST_ADD of \(package.name)/\(package.version)"], steps: [step]), logFile: log)
+            if let failed = result.failedStep {
+                context.diagnostics.warning("POST_ADD of \(package.name)/\(package.version) failed (\(failed.termination)); log: \(log)")
+            }
+        } catch {
+            context.diagnostics.warning("POST_ADD of \(package.name)/\(package.version) could not run: \(error)")
+        }
     }
 
     /// Copies `source` to `target` (dotfiles included — DKMS's `*` glob drops them), through a temp directory

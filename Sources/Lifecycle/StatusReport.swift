@@ -32,7 +32,8 @@ public enum StatusReport {
         for (name, version) in state.packages() {
             if let filter, filter.name != name || (filter.version != nil && filter.version != version) { continue }
             var problems = [String]()
-            var sourceStamp: String?
+            // Walking the source tree costs a stat per file: only done when a built entry needs it.
+            var sourceDirectory: FilePath?
             let record: PackageRecord?
             do {
                 record = try state.package(name, version)
@@ -43,7 +44,7 @@ public enum StatusReport {
             if let record {
                 let source = root.resolve(FilePath(record.source))
                 if FileTree.isDirectory(source) {
-                    sourceStamp = ContentHash.stamp(tree: source)
+                    sourceDirectory = source
                 } else {
                     problems.append("source \(record.source) is missing")
                 }
@@ -61,7 +62,7 @@ public enum StatusReport {
             for kernel in builds {
                 entries.append(
                     entry(
-                        name, version, kernel, state: state, sourceStamp: sourceStamp, packageProblems: problems,
+                        name, version, kernel, state: state, sourceDirectory: sourceDirectory, packageProblems: problems,
                         headerStamps: &headerStamps, root: root))
             }
         }
@@ -69,7 +70,7 @@ public enum StatusReport {
     }
 
     private static func entry(
-        _ name: String, _ version: String, _ kernel: KernelEntry, state: StateStore, sourceStamp: String?,
+        _ name: String, _ version: String, _ kernel: KernelEntry, state: StateStore, sourceDirectory: FilePath?,
         packageProblems: [String], headerStamps: inout [String: String], root: Root
     ) -> StatusEntry {
         var problems = packageProblems
@@ -93,7 +94,7 @@ public enum StatusReport {
                     name, version, release: kernel.release, arch: kernel.arch, build: record.build, module: module.name)
                 if !FileTree.exists(file) { problems.append("built module \(file) is missing") }
             }
-            if let sourceStamp, sourceStamp != record.sourceStamp { stale.append("source") }
+            if let sourceDirectory, ContentHash.stamp(tree: sourceDirectory) != record.sourceStamp { stale.append("source") }
             let buildLink = root.moduleDirectory(release: kernel.release).appending("build")
             let stamp = headerStamps[kernel.release] ?? KernelInventory.headersStamp(buildDirectory: buildLink.string)
             headerStamps[kernel.release] = stamp

@@ -8,6 +8,7 @@ import SystemSupport
 ///   .lock                                       flock held by every transition
 ///   <name>/<version>/package                    registration record (source directory, when)
 ///   <name>/<version>/source -> /usr/src/…       the source, as DKMS keeps it
+///   <name>/<version>/log/post-add.log          what POST_ADD printed
 ///   <name>/<version>/<kver>/<arch>/record       state of the last build (built, failed, skipped) + digests
 ///   <name>/<version>/<kver>/<arch>/<build>/     a build's result: manifest.json, module/<dest>.ko
 ///   <name>/<version>/<kver>/<arch>/log/<build>.log   every build's full log
@@ -38,6 +39,11 @@ public struct StateTree: Sendable, Hashable {
 
     public func sourceLink(_ name: String, _ version: String) -> FilePath {
         package(name, version).appending("source")
+    }
+
+    /// The log of a package-level script (`POST_ADD`): `<name>/<version>/log/<script>.log`.
+    public func packageLog(_ name: String, _ version: String, script: String) -> FilePath {
+        package(name, version).appending("log").appending(script + ".log")
     }
 
     public func kernel(_ name: String, _ version: String, release: String, arch: String) -> FilePath {

@@ -38,12 +38,12 @@ private let header = "PACKAGE_NAME=demo\nPACKAGE_VERSION=1.0\nBUILT_MODULE_NAME=
         }
     }
 
+    /// The loop ends only because coreutils' `timeout` killed it (exit 124/137 is what `.shellTimedOut` is made
+    /// from). No wall-clock bound here: under the full parallel suite the resumption of this task can wait a long
+    /// time for a free thread, which says nothing about the limit.
     @Test func endlessLoopHitsTheTimeLimit() async throws {
-        let clock = ContinuousClock()
-        let start = clock.now
         let error = try await shellError(header + "while :; do :; done\n", shell: .allowed(timeLimit: .seconds(1)))
         #expect(error?.kind == .shellTimedOut(.seconds(1)))
-        #expect(clock.now - start < .seconds(8))
     }
 
     @Test func nonZeroExitIsAnError() async throws {

@@ -12,6 +12,8 @@ import Testing
         #expect(added.status == 0, "\(added.standardError)")
         #expect(added.standardOutput == "hello/1.0: added (source /usr/src/hello-1.0, copied)\n")
         #expect(root.exists("usr/src/hello-1.0/dkms.conf"))
+        let postAdd = try root.read("var/lib/kmodmgr/hello/1.0/log/post-add.log")
+        #expect(postAdd.contains("post-add ran as uid 65534 in \(root.path)/usr/src/hello-1.0"), "\(postAdd)")
 
         let built = try root.kmodmgr("build", ["hello/1.0", "-k", old, "-k", new])
         #expect(built.status == 0, "\(built.standardError)")

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "post-add ran as uid $(id -u) in $PWD"
