@@ -22,7 +22,12 @@ public enum KernelInventory {
 
     /// Discovers kernel `release` from `<root>/lib/modules/<release>/build`, or from `buildDirectory` when given
     /// (`--kernel-source-dir`). The `build` symlink is followed as the system follows it.
-    public static func kernel(release: String, root: Root, buildDirectory: FilePath? = nil) throws(KernelError) -> Kernel {
+    ///
+    /// With `digestCache` (a directory), the ABI digest is remembered per release together with the files' metadata
+    /// stamp, and computed again only when a file was rewritten (reinstalled headers have new inodes and times).
+    public static func kernel(release: String, root: Root, buildDirectory: FilePath? = nil, digestCache: FilePath? = nil)
+        throws(KernelError) -> Kernel
+    {
         guard isSafeRelease(release) else { throw .invalidRelease(release) }
         let link = buildDirectory ?? root.moduleDirectory(release: release).appending("build")
         guard hasHeaders(link) else {
@@ -32,7 +37,7 @@ public enum KernelInventory {
         let config = readConfig(directory)
         let digest: String
         do {
-            digest = try headersDigest(directory)
+            digest = try cachedHeadersDigest(directory, release: release, cache: digestCache)
         } catch {
             throw .unreadable(error)
         }
@@ -61,7 +66,7 @@ public enum KernelInventory {
     private static func readConfig(_ directory: FilePath) -> KernelConfig? {
         for name in [".config", "include/config/auto.conf"] {
             let file = directory.appending(name)
-            if let bytes = try? FileBytes.read(file) { return KernelConfig.parse(bytes, file: file.string) }
+            if let bytes = try? FileBytes.read(file) { return KernelConfig(bytes: bytes, file: file.string) }
         }
         return nil
     }
@@ -73,6 +78,24 @@ public enum KernelInventory {
 
     /// The files whose contents decide whether a module built against these headers fits the kernel.
     static let abiFiles = [".config", "Module.symvers", "include/generated/utsrelease.h", "include/generated/autoconf.h"]
+
+    /// The digest from `cache/<release>` ("STAMP DIGEST") when the stamp still matches, else computed and stored
+    /// (storing is best effort: a read-only state tree only costs the recomputation).
+    private static func cachedHeadersDigest(_ directory: FilePath, release: String, cache: FilePath?) throws(SystemError)
+        -> String
+    {
+        guard let cache else { return try headersDigest(directory) }
+        let stamp = headersStamp(buildDirectory: directory.string)
+        let file = cache.appending(release)
+        if let bytes = try? FileBytes.read(file) {
+            let fields = String(decoding: bytes, as: UTF8.self).split(separator: " ")
+            if fields.count == 2, fields[0] == stamp { return String(fields[1].filter { !$0.isNewline }) }
+        }
+        let digest = try headersDigest(directory)
+        try? FileTree.makeDirectories(cache)
+        try? AtomicFile.write(Array("\(stamp) \(digest)\n".utf8), to: file)
+        return digest
+    }
 
     private static func headersDigest(_ directory: FilePath) throws(SystemError) -> String {
         var parts = [(name: String, digest: String)]()

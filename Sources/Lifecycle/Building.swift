@@ -75,7 +75,9 @@ public enum Building {
         do throws(LifecycleError) {
             let kernel: Kernel
             do {
-                kernel = try KernelInventory.kernel(release: release, root: context.root, buildDirectory: kernelSourceDirectory)
+                kernel = try KernelInventory.kernel(
+                    release: release, root: context.root, buildDirectory: kernelSourceDirectory,
+                    digestCache: context.state.tree.kernelDigests)
             } catch {
                 throw .kernel(error)
             }
@@ -125,7 +127,8 @@ struct KernelBuild {
         let lock = try context.lockState()
         defer { withExtendedLifetime(lock) {} }
         if let reason = manifest.exclusionReason(
-            kernelRelease: kernel.release, arch: kernel.arch, kernelConfig: kernel.config?.values)
+            kernelRelease: kernel.release, arch: kernel.arch,
+            kernelConfig: kernel.config?.values(of: manifest.buildExclusive.config.map { $0.hasPrefix("!") ? String($0.dropFirst()) : $0 }))
         {
             record.reason = reason
             record.time = Int(time(nil))

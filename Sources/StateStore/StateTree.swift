@@ -13,6 +13,7 @@ import SystemSupport
 ///   <name>/<version>/<kver>/<arch>/<build>/     a build's result: manifest.json, module/<dest>.ko
 ///   <name>/<version>/<kver>/<arch>/log/<build>.log   every build's full log
 ///   .build/<kver>/<arch>/<name>/<version>/build  scratch copy a build runs in (dkms_tree = .build/<kver>/<arch>)
+///   .kernels/<kver>                              headers digest cache: "STAMP SHA256"
 /// ```
 ///
 /// Kernel releases start with a digit and names and versions are checked path components, so the fixed names
@@ -77,6 +78,9 @@ public struct StateTree: Sendable, Hashable {
     public func scratchTree(release: String, arch: String) -> FilePath {
         directory.appending(".build").appending(release).appending(arch)
     }
+
+    /// Where each kernel's headers digest is remembered with the stamp it was computed for (`.kernels/<release>`).
+    public var kernelDigests: FilePath { directory.appending(".kernels") }
 
     public func scratchBuild(_ name: String, _ version: String, release: String, arch: String) -> FilePath {
         scratchTree(release: release, arch: arch).appending(name).appending(version).appending("build")

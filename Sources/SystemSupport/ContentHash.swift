@@ -1,10 +1,13 @@
-import Crypto
+import CCrypto
 import SystemPackage
 
 /// SHA-256 digests as lowercase hex, the form `sha256sum` prints, so an admin can check a record by hand.
+/// (libcrypto does the hashing; `SHA256` below is the one place its context is handled.)
 public enum ContentHash {
     public static func of(_ bytes: [UInt8]) -> String {
-        hex(SHA256.hash(data: bytes))
+        var hasher = SHA256()
+        hasher.update(data: bytes)
+        return hex(hasher.finalize())
     }
 
     public static func of(file: FilePath) throws(SystemError) -> String {
@@ -55,7 +58,7 @@ public enum ContentHash {
         return hex(hasher.finalize())
     }
 
-    private static func hex(_ digest: SHA256.Digest) -> String {
+    private static func hex(_ digest: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text = [UInt8]()
         text.reserveCapacity(64)
@@ -65,4 +68,29 @@ public enum ContentHash {
         }
         return String(decoding: text, as: UTF8.self)
     }
+}
+
+/// An incremental SHA-256 over libcrypto's EVP interface: the `EVP_MD_CTX` is created, fed and freed here only.
+struct SHA256: ~Copyable {
+    private let context: OpaquePointer
+
+    init() {
+        guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1 else {
+            fatalError("libcrypto cannot set up SHA-256")
+        }
+        self.context = context
+    }
+
+    mutating func update(data: [UInt8]) {
+        data.withUnsafeBytes { buffer in _ = EVP_DigestUpdate(context, buffer.baseAddress, buffer.count) }
+    }
+
+    consuming func finalize() -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        EVP_DigestFinal_ex(context, &digest, &length)
+        return Array(digest.prefix(Int(length)))
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
 }

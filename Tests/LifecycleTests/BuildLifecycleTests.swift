@@ -45,7 +45,7 @@ import Testing
         #expect(!root.exists("var/lib/kmodmgr/.build/\(new)"), "scratch build directories are removed")
     }
 
-    @Test func severalModulesInSubdirectoriesWithARenameAndANonMakeCommand() throws {
+    @Test func severalModulesInSubdirectoriesPatchedWithARenameAndANonMakeCommand() throws {
         let root = try LifecycleRoot()
         let kernel = root.kernels.last!
         try root.kmodmgr("add", [testPackage("multi-2.0")])
@@ -58,6 +58,10 @@ import Testing
         #expect(log.contains("## make: /usr/bin/env make -C"), "\(log)")
         #expect(log.contains("MAKEFLAGS=-j") && !log.contains("KERNELRELEASE="), "parallelism through MAKEFLAGS: \(log)")
         #expect(log.contains("(as uid 65534)"), "make runs as the unprivileged build user")
+        #expect(log.contains("## patch describe.patch: /usr/bin/patch -p1 -i "))
+        #expect(!log.contains("never-applied.patch"), "PATCH_MATCH rules the second patch out")
+        let alpha = try root.builtModulePath("multi/2.0", kernel, "kmm_alpha")
+        #expect(try run(try which("modinfo"), ["-F", "description", alpha]).standardOutput == "kmm_alpha, patched\n")
     }
 
     @Test func aFailingBuildIsRecordedAsFailedWithTheCompilerErrorAndItsLog() throws {
