@@ -50,7 +50,7 @@ public enum BuildRunner {
                 name: step.name, commandLine: step.request.commandLine, termination: finished.termination,
                 elapsed: finished.elapsed)
             outcomes.append(outcome)
-            try write("## \(step.name): \(finished.termination) after \(seconds(finished.elapsed)) s\n", to: log, file: logFile)
+            try write("## \(step.name): \(finished.termination) after \(finished.elapsed.secondsText) s\n", to: log, file: logFile)
             if !finished.termination.succeeded { break }
         }
         fsync(log.rawValue)
@@ -64,13 +64,6 @@ public enum BuildRunner {
             .map { String(decoding: $0, as: UTF8.self) }
             .filter { !$0.hasPrefix("## ") }
         return Array(lines.drop(while: { $0.isEmpty }).suffix(count + 1).prefix(count))
-    }
-
-    /// Seconds with two decimals, for humans.
-    public static func seconds(_ duration: Duration) -> String {
-        let hundredths = Int(duration.components.seconds) * 100 + Int(duration.components.attoseconds / 10_000_000_000_000_000)
-        let fraction = hundredths % 100
-        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 
     private static func write(_ text: String, to log: FileDescriptor, file: FilePath) throws(BuildRunnerError) {

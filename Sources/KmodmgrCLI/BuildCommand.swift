@@ -54,7 +54,7 @@ struct BuildCommand: AsyncParsableCommand {
             let prefix = "\(label), \(result.release), \(result.arch.isEmpty ? "?" : result.arch)"
             switch result.outcome {
             case .built(let modules, let elapsed, _):
-                Output.write("\(prefix): built (\(modules.joined(separator: ", "))) in \(BuildRunnerSeconds.format(elapsed)) s\n")
+                Output.write("\(prefix): built (\(modules.joined(separator: ", "))) in \(elapsed.secondsText) s\n")
             case .upToDate:
                 Output.write("\(prefix): built (up to date)\n")
             case .skipped(let reason):

@@ -56,16 +56,14 @@ public enum Building {
             }
             version = newest
         }
+        let record: PackageRecord?
         do {
-            guard let record = try context.state.package(reference.name, version) else {
-                throw LifecycleError.notAdded(name: reference.name, version: version)
-            }
-            return record
-        } catch let error as LifecycleError {
-            throw error
+            record = try context.state.package(reference.name, version)
         } catch {
-            throw .state(error as! StateError)
+            throw .state(error)
         }
+        guard let record else { throw .notAdded(name: reference.name, version: version) }
+        return record
     }
 
     private static func buildForKernel(

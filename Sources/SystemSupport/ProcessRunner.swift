@@ -104,12 +104,8 @@ public enum ProcessRunner {
     {
         let clock = ContinuousClock()
         let start = clock.now
-        let (executable, arguments) = spawnedCommand(request)
         do {
-            let result = try await Subprocess.run(
-                .path(executable), arguments: Arguments(arguments), environment: environment(of: request),
-                workingDirectory: request.workingDirectory,
-                output: .bytes(limit: limit), error: .bytes(limit: limit))
+            let result = try await Subprocess.run(configuration(request), output: .bytes(limit: limit), error: .bytes(limit: limit))
             return CapturedProcess(
                 termination: termination(result.terminationStatus, request), standardOutput: result.standardOutput,
                 standardError: result.standardError, elapsed: clock.now - start)
@@ -124,12 +120,9 @@ public enum ProcessRunner {
     {
         let clock = ContinuousClock()
         let start = clock.now
-        let (executable, arguments) = spawnedCommand(request)
         do {
             let result = try await Subprocess.run(
-                .path(executable), arguments: Arguments(arguments), environment: environment(of: request),
-                workingDirectory: request.workingDirectory,
-                output: .fileDescriptor(log, closeAfterSpawningProcess: false), error: .combinedWithOutput)
+                configuration(request), output: .fileDescriptor(log, closeAfterSpawningProcess: false), error: .combinedWithOutput)
             return LoggedProcess(termination: termination(result.terminationStatus, request), elapsed: clock.now - start)
         } catch {
             throw ProcessLaunchError(commandLine: request.commandLine, reason: "\(error)")
@@ -161,8 +154,13 @@ public enum ProcessRunner {
         return (executable, arguments)
     }
 
-    private static func environment(of request: ProcessRequest) -> Subprocess.Environment {
-        .custom(Dictionary(uniqueKeysWithValues: request.environment.map { (Environment.Key(rawValue: $0.key)!, $0.value) }))
+    /// What swift-subprocess spawns for `request`: the wrapped argv, exactly the request's environment, its directory.
+    private static func configuration(_ request: ProcessRequest) -> Configuration {
+        let (executable, arguments) = spawnedCommand(request)
+        let environment = Dictionary(uniqueKeysWithValues: request.environment.map { (Environment.Key(rawValue: $0.key)!, $0.value) })
+        return Configuration(
+            executable: .path(executable), arguments: Arguments(arguments), environment: .custom(environment),
+            workingDirectory: request.workingDirectory)
     }
 
     private static func termination(_ status: TerminationStatus, _ request: ProcessRequest) -> ProcessTermination {
