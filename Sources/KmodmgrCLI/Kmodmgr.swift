@@ -5,7 +5,7 @@ import SystemSupport
 struct Kmodmgr: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kmodmgr",
-        abstract: "A lifecycle manager for out-of-tree Linux kernel modules .",
+        abstract: "A lifecycle manager for out-of-tree Linux kernel modules.",
         discussion: """
             Every path kmodmgr reads or writes is taken under --root (default /), so a chroot, an image being \
             built, or a test tree is handled exactly like the live system. This version registers and builds \
