@@ -15,6 +15,8 @@ public enum LifecycleError: Error, Sendable, CustomStringConvertible {
     case noSource(String)
     case missingManifest(directory: String)
     case alreadyAdded(name: String, version: String)
+    /// `add` of a directory whose copy would replace an existing source tree.
+    case sourceExists(String)
     case notAdded(name: String, version: String)
     case nameMismatch(file: String, declared: String, expected: String)
     case invalidReference(String)
@@ -32,6 +34,7 @@ public enum LifecycleError: Error, Sendable, CustomStringConvertible {
             "'\(argument)' is neither a directory holding a dkms.conf nor NAME/VERSION of a source in the source tree"
         case .missingManifest(let directory): "\(directory): no dkms.conf"
         case .alreadyAdded(let name, let version): "\(name)/\(version) is already added (use --force to add it again)"
+        case .sourceExists(let directory): "\(directory) already exists (use --force to replace it with the directory given)"
         case .notAdded(let name, let version): "\(name)/\(version) is not added"
         case .nameMismatch(let file, let declared, let expected):
             "\(file): declares \(declared), but its directory says \(expected)"

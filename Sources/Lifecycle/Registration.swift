@@ -53,6 +53,9 @@ public enum Registration {
             throw .alreadyAdded(name: manifest.name, version: manifest.version)
         }
         if copy {
+            // Never replace a source tree someone else put there (a Debian package's /usr/src/NAME-VERSION)
+            // without being told to.
+            if FileTree.exists(target), !force { throw .sourceExists(target.string) }
             try replaceSource(target, with: directory)
         }
         let inside = "/" + String(target.string.dropFirst(context.root.path.string.count)).drop(while: { $0 == "/" })
