@@ -22,7 +22,7 @@ struct AddCommand: AsyncParsableCommand {
     @Option(name: .customShort("v"), help: ArgumentHelp("The package version (DKMS spelling).", valueName: "VERSION"))
     var version: String?
 
-    @Flag(name: .long, help: "Register again even if it is already added.")
+    @Flag(name: .long, help: "Register again even if already added; replace an existing copy in the source tree.")
     var force = false
 
     func validate() throws {
