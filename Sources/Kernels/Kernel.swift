@@ -28,12 +28,17 @@ public struct Kernel: Sendable, Hashable, Codable {
     /// SHA-256 over the header files that decide a module's ABI (config, symbol CRCs, release): equal digests mean
     /// a module built against one set of headers fits the other, whatever the package version says.
     public let headersDigest: String
+    /// The metadata fingerprint of those files (`KernelInventory.headersStamp`), which `status` compares cheaply.
+    public let headersStamp: String
 
-    public init(release: String, arch: String, buildDirectory: String, config: KernelConfig?, headersDigest: String) {
+    public init(
+        release: String, arch: String, buildDirectory: String, config: KernelConfig?, headersDigest: String, headersStamp: String
+    ) {
         self.release = release
         self.arch = arch
         self.buildDirectory = buildDirectory
         self.config = config
         self.headersDigest = headersDigest
+        self.headersStamp = headersStamp
     }
 }

@@ -35,14 +35,16 @@ public enum KernelInventory {
         }
         let directory = realPath(link) ?? link
         let config = readConfig(directory)
+        let stamp = headersStamp(buildDirectory: directory.string)
         let digest: String
         do {
-            digest = try cachedHeadersDigest(directory, release: release, cache: digestCache)
+            digest = try cachedHeadersDigest(directory, release: release, stamp: stamp, cache: digestCache)
         } catch {
             throw .unreadable(error)
         }
         return Kernel(
-            release: release, arch: arch(from: config), buildDirectory: directory.string, config: config, headersDigest: digest)
+            release: release, arch: arch(from: config), buildDirectory: directory.string, config: config, headersDigest: digest,
+            headersStamp: stamp)
     }
 
     /// The Debian package that ships the headers of `release` (`linux-headers-6.1.0-56-amd64`).
@@ -81,11 +83,10 @@ public enum KernelInventory {
 
     /// The digest from `cache/<release>` ("STAMP DIGEST") when the stamp still matches, else computed and stored
     /// (storing is best effort: a read-only state tree only costs the recomputation).
-    private static func cachedHeadersDigest(_ directory: FilePath, release: String, cache: FilePath?) throws(SystemError)
-        -> String
+    private static func cachedHeadersDigest(_ directory: FilePath, release: String, stamp: String, cache: FilePath?)
+        throws(SystemError) -> String
     {
         guard let cache else { return try headersDigest(directory) }
-        let stamp = headersStamp(buildDirectory: directory.string)
         let file = cache.appending(release)
         if let bytes = try? FileBytes.read(file) {
             let fields = String(decoding: bytes, as: UTF8.self).split(separator: " ")

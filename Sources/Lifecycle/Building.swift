@@ -114,13 +114,18 @@ struct KernelBuild {
                 expected: "\(name)/\(version)")
         }
         let manifestJSON = try encode(manifest)
+        let sourceFingerprints: (digest: String, stamp: String)
+        do {
+            sourceFingerprints = try ContentHash.digestAndStamp(tree: source)
+        } catch {
+            throw .system(error)
+        }
         var record = BuildRecord(
             state: .skipped, build: StateStore.newBuildIdentifier(), time: 0, elapsedSeconds: 0, reason: nil,
-            sourceDigest: try digest { () throws(SystemError) in try ContentHash.of(tree: source) },
-            manifestDigest: ContentHash.of(manifestJSON), headersDigest: kernel.headersDigest, modules: [],
-            evaluation: manifest.evaluation.rawValue)
-        record.sourceStamp = ContentHash.stamp(tree: source)
-        record.headersStamp = KernelInventory.headersStamp(buildDirectory: kernel.buildDirectory)
+            sourceDigest: sourceFingerprints.digest, manifestDigest: ContentHash.of(manifestJSON),
+            headersDigest: kernel.headersDigest, modules: [], evaluation: manifest.evaluation.rawValue)
+        record.sourceStamp = sourceFingerprints.stamp
+        record.headersStamp = kernel.headersStamp
 
         let lock = try context.lockState()
         defer { withExtendedLifetime(lock) {} }
@@ -265,14 +270,6 @@ struct KernelBuild {
             return Array(try encoder.encode(manifest)) + [UInt8(ascii: "\n")]
         } catch {
             throw .system(SystemError("encode the manifest of \(name)/\(version) for", path: "manifest.json", errno: .invalidArgument))
-        }
-    }
-
-    private func digest(_ body: () throws(SystemError) -> String) throws(LifecycleError) -> String {
-        do {
-            return try body()
-        } catch {
-            throw .system(error)
         }
     }
 }

@@ -32,8 +32,9 @@ public enum StatusReport {
         for (name, version) in state.packages() {
             if let filter, filter.name != name || (filter.version != nil && filter.version != version) { continue }
             var problems = [String]()
-            // Walking the source tree costs a stat per file: only done when a built entry needs it.
+            // Walking the source tree costs a stat per file: done once per package, and only if a built entry needs it.
             var sourceDirectory: FilePath?
+            var sourceStamp: String?
             let record: PackageRecord?
             do {
                 record = try state.package(name, version)
@@ -62,7 +63,8 @@ public enum StatusReport {
             for kernel in builds {
                 entries.append(
                     entry(
-                        name, version, kernel, state: state, sourceDirectory: sourceDirectory, packageProblems: problems,
+                        name, version, kernel, state: state, sourceDirectory: sourceDirectory, sourceStamp: &sourceStamp,
+                        packageProblems: problems,
                         headerStamps: &headerStamps, root: root))
             }
         }
@@ -71,6 +73,7 @@ public enum StatusReport {
 
     private static func entry(
         _ name: String, _ version: String, _ kernel: KernelEntry, state: StateStore, sourceDirectory: FilePath?,
+        sourceStamp: inout String?,
         packageProblems: [String], headerStamps: inout [String: String], root: Root
     ) -> StatusEntry {
         var problems = packageProblems
@@ -94,7 +97,11 @@ public enum StatusReport {
                     name, version, release: kernel.release, arch: kernel.arch, build: record.build, module: module.name)
                 if !FileTree.exists(file) { problems.append("built module \(file) is missing") }
             }
-            if let sourceDirectory, ContentHash.stamp(tree: sourceDirectory) != record.sourceStamp { stale.append("source") }
+            if let sourceDirectory {
+                let stamp = sourceStamp ?? ContentHash.stamp(tree: sourceDirectory)
+                sourceStamp = stamp
+                if stamp != record.sourceStamp { stale.append("source") }
+            }
             let buildLink = root.moduleDirectory(release: kernel.release).appending("build")
             let stamp = headerStamps[kernel.release] ?? KernelInventory.headersStamp(buildDirectory: buildLink.string)
             headerStamps[kernel.release] = stamp

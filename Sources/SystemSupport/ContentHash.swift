@@ -18,8 +18,14 @@ public enum ContentHash {
     /// target), in sorted order, so that any added, removed, renamed or changed file — or a changed mode —
     /// changes it. Nothing outside the tree is followed.
     public static func of(tree: FilePath) throws(SystemError) -> String {
+        try digestAndStamp(tree: tree).digest
+    }
+
+    /// `of(tree:)` and `stamp(tree:)` from a single walk of the tree.
+    public static func digestAndStamp(tree: FilePath) throws(SystemError) -> (digest: String, stamp: String) {
+        let entries = try FileTree.walk(tree)
         var hasher = SHA256()
-        for entry in try FileTree.walk(tree) {
+        for entry in entries {
             hasher.update(data: Array("\(entry.relativePath)\0\(entry.kind)\0\(String(entry.mode, radix: 8))\0".utf8))
             switch entry.kind {
             case .regularFile: hasher.update(data: try FileBytes.read(tree.appending(entry.relativePath)))
@@ -28,7 +34,7 @@ public enum ContentHash {
             }
             hasher.update(data: [0])
         }
-        return hex(hasher.finalize())
+        return (hex(hasher.finalize()), stamp(entries))
     }
 
     /// A fingerprint of files' metadata only (size, modification time to the nanosecond, inode), by their names
@@ -45,10 +51,20 @@ public enum ContentHash {
         return hex(hasher.finalize())
     }
 
-    /// `stamp(directory:names:)` over every file of a tree (a tree that cannot be walked stamps as "unreadable").
+    /// A metadata fingerprint of a whole tree (names, kinds, sizes, times, inodes — what its walk already saw); a
+    /// tree that cannot be walked stamps as "unreadable".
     public static func stamp(tree: FilePath) -> String {
         guard let entries = try? FileTree.walk(tree) else { return "unreadable" }
-        return stamp(directory: tree, names: entries.filter { $0.kind != .directory }.map(\.relativePath))
+        return stamp(entries)
+    }
+
+    private static func stamp(_ entries: [FileTree.Entry]) -> String {
+        var hasher = SHA256()
+        for entry in entries where entry.kind != .directory {
+            hasher.update(
+                data: Array("\(entry.relativePath)\0\(entry.size) \(entry.modificationNanoseconds) \(entry.inode)\n".utf8))
+        }
+        return hex(hasher.finalize())
     }
 
     /// One digest over several named parts (e.g. the files of a kernel's headers that decide a module's ABI).

@@ -16,6 +16,10 @@ public enum FileTree {
         /// Permission bits (`st_mode & 0o7777`).
         public let mode: UInt32
         public let linkTarget: String?
+        /// From the same `lstat`: enough to notice a rewritten file without reading it (`ContentHash.stamp`).
+        public let size: Int64
+        public let modificationNanoseconds: Int64
+        public let inode: UInt64
     }
 
     /// Every entry under `root` (not `root` itself), parents before children, siblings sorted bytewise. Symlinks are
@@ -36,18 +40,21 @@ public enum FileTree {
                 guard lstat(full.string, &info) == 0 else {
                     throw SystemError("inspect", path: full, errno: Errno(rawValue: errno))
                 }
-                let mode = UInt32(info.st_mode) & 0o7777
+                let kind: EntryKind
                 switch info.st_mode & S_IFMT {
                 case S_IFDIR:
-                    entries.append(Entry(relativePath: path, kind: .directory, mode: mode, linkTarget: nil))
+                    kind = .directory
                     subdirectories.append(path)
-                case S_IFREG:
-                    entries.append(Entry(relativePath: path, kind: .regularFile, mode: mode, linkTarget: nil))
-                case S_IFLNK:
-                    entries.append(Entry(relativePath: path, kind: .symbolicLink, mode: mode, linkTarget: try readLink(full)))
-                default:
-                    continue
+                case S_IFREG: kind = .regularFile
+                case S_IFLNK: kind = .symbolicLink
+                default: continue
                 }
+                entries.append(
+                    Entry(
+                        relativePath: path, kind: kind, mode: UInt32(info.st_mode) & 0o7777,
+                        linkTarget: kind == .symbolicLink ? try readLink(full) : nil, size: Int64(info.st_size),
+                        modificationNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
+                        inode: UInt64(info.st_ino)))
             }
             pending.append(contentsOf: subdirectories.reversed())
         }

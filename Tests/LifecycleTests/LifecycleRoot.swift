@@ -1,4 +1,6 @@
 import Foundation
+import Kernels
+import SystemSupport
 import TestSupport
 
 /// A temporary root for whole lifecycles: `lib/modules/<kver>/build` points at the real headers of every kernel
@@ -17,17 +19,15 @@ final class LifecycleRoot: @unchecked Sendable {
             let modules = directory.path("lib/modules/\(kernel)")
             try FileManager.default.createDirectory(at: modules, withIntermediateDirectories: true)
             try FileManager.default.createSymbolicLink(
-                atPath: modules.appendingPathComponent("build").path, withDestinationPath: "/usr/src/linux-headers-\(kernel)")
+                atPath: modules.appendingPathComponent("build").path,
+                withDestinationPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/lib/modules/\(kernel)/build"))
         }
     }
 
-    /// Releases whose headers are installed (`/usr/src/linux-headers-<release>` with a Makefile), oldest first.
+    /// Releases whose headers this machine has (`/lib/modules/<release>/build`), oldest first: kmodmgr's own
+    /// discovery, on the real root.
     static func kernelsWithHeaders() throws -> [String] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: "/usr/src")
-        let kernels = names.filter { $0.hasPrefix("linux-headers-") && !$0.hasSuffix("-common") }
-            .filter { FileManager.default.fileExists(atPath: "/usr/src/\($0)/Makefile") }
-            .map { String($0.dropFirst("linux-headers-".count)) }
-            .sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+        let kernels = KernelInventory.releasesWithHeaders(root: .system)
         guard kernels.count >= 2 else {
             throw DebianCorpus.Unavailable(
                 reason: "headers of two kernels are needed (scripts/setup --deps installs them); found \(kernels)")
