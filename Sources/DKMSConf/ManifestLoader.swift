@@ -3,8 +3,9 @@ import SystemSupport
 
 /// Whether a dkms.conf that needs real shell may be evaluated by bash.
 public enum ShellPolicy: Sendable {
-    /// bash evaluates it as described in `ShellEvaluation`, and is killed after `timeLimit`.
-    case allowed(timeLimit: Duration)
+    /// bash evaluates it as described in `ShellEvaluation`, and is killed after `timeLimit`. When kmodmgr runs as
+    /// root, bash runs as `identity` (the configured build user), or as `nobody` when none is given.
+    case allowed(timeLimit: Duration, identity: ProcessIdentity? = nil)
     /// Such a file is an error naming its first line that needs the shell.
     case forbidden
 
@@ -71,9 +72,9 @@ public enum ManifestLoader {
         do {
             assignments = try lexer.assignments()
         } catch {
-            guard case .needsShell = error, case .allowed(let timeLimit) = shell else { throw located(error, in: file) }
+            guard case .needsShell = error, case .allowed(let timeLimit, let identity) = shell else { throw located(error, in: file) }
             let values = try await ShellEvaluation.directives(
-                of: file, environment: environment, timeLimit: timeLimit, diagnostics: diagnostics)
+                of: file, environment: environment, timeLimit: timeLimit, identity: identity, diagnostics: diagnostics)
             return Evaluated(directives: values, evaluation: .shell, locations: [:])
         }
         var variables = ShellVariables(environment.shellVariables)

@@ -14,16 +14,18 @@ import SystemSupport
 enum ShellEvaluation {
     /// The directives `file` sets when bash sources it; bash's stderr becomes notes.
     static func directives(
-        of file: FilePath, environment: ManifestEnvironment, timeLimit: Duration, diagnostics: some DiagnosticSink
+        of file: FilePath, environment: ManifestEnvironment, timeLimit: Duration, identity requested: ProcessIdentity?,
+        diagnostics: some DiagnosticSink
     ) async throws(ManifestError) -> DirectiveValues {
         let path = absolute(file)
         let command: [String] = ["/bin/bash", "--noprofile", "--norc", "-c", script(sourcing: path)]
+        // Never as root: the requested build user, else nobody. A non-root caller is already unprivileged.
         var identity: ProcessIdentity?
         if ProcessIdentity.canSwitchUser {
-            guard let nobody = ProcessIdentity.account(named: "nobody") else {
+            guard let unprivileged = requested ?? ProcessIdentity.account(named: "nobody") else {
                 throw ManifestError(file: file, .shellUnavailable("there is no 'nobody' account to run bash as"))
             }
-            identity = nobody
+            identity = unprivileged
         }
         var directory = path
         directory.removeLastComponent()

@@ -44,7 +44,7 @@ public struct LifecycleContext: Sendable {
     }
 
     var shellPolicy: ShellPolicy {
-        settings.allowShellManifests ? .allowed(timeLimit: settings.manifestTimeLimit) : .forbidden
+        settings.allowShellManifests ? .allowed(timeLimit: settings.manifestTimeLimit, identity: buildIdentity) : .forbidden
     }
 
     /// The state tree's lock, held by every transition.
