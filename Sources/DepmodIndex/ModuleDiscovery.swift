@@ -33,6 +33,16 @@ struct ModuleDiscovery {
         return found
     }
 
+    /// Every module file found, duplicates included, in walk order.
+    func all() -> [ModuleFile] {
+        var found = [ModuleFile]()
+        walk(systemDirectory: moduleDirectory) { found.append($0) }
+        for directory in configuration.externalDirectories {
+            walk(systemDirectory: directory) { found.append($0) }
+        }
+        return found
+    }
+
     private func walk(systemDirectory: String, into consider: (ModuleFile) -> Void) {
         let hostDirectory = root.resolve(FilePath(systemDirectory))
         guard let entries = DirectoryListing.entries(in: hostDirectory) else { return }

@@ -35,15 +35,12 @@ struct BuildCommand: AsyncParsableCommand {
     func run() async throws {
         let diagnostics = StandardErrorDiagnostics()
         let context = try options.context(diagnostics: diagnostics)
-        let releases =
-            kernels.allKernels
-            ? KernelInventory.releasesWithHeaders(root: context.root)
-            : kernels.references.map(\.release)
+        let releases = kernels.releases(root: context.root)
         let reference = try selection.requiredReference()
         let results: [Building.KernelResult]
         do {
             results = try await Building.build(
-                reference, releases: releases.isEmpty && !kernels.allKernels ? [ProcessEnvironment.runningKernelRelease] : releases,
+                reference, releases: releases,
                 kernelSourceDirectory: kernelSourceDirectory.map { FilePath($0) }, force: force, context: context,
                 width: releases.count > 1 ? 2 : 1)
         } catch {

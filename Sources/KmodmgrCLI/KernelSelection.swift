@@ -1,6 +1,7 @@
 import ArgumentParser
 import Kernels
 import Lifecycle
+import SystemSupport
 
 /// The kernels a command is about: `-k KVER[/ARCH]` (repeatable), or every kernel with headers.
 struct KernelSelection: ParsableArguments {
@@ -13,4 +14,10 @@ struct KernelSelection: ParsableArguments {
     var allKernels = false
 
     var references: [KernelReference] { kernels.map(KernelReference.init(parsing:)) }
+
+    /// The releases meant: those given, every kernel with headers (`--all-kernels`), or the running kernel.
+    func releases(root: Root) -> [String] {
+        if allKernels { return KernelInventory.releasesWithHeaders(root: root) }
+        return kernels.isEmpty ? [ProcessEnvironment.runningKernelRelease] : references.map(\.release)
+    }
 }

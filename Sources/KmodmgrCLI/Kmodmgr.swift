@@ -8,11 +8,16 @@ struct Kmodmgr: ParsableCommand {
         abstract: "A lifecycle manager for out-of-tree Linux kernel modules.",
         discussion: """
             Every path kmodmgr reads or writes is taken under --root (default /), so a chroot, an image being \
-            built, or a test tree is handled exactly like the live system. This version registers and builds \
-            packages (add, build, unbuild, status) and indexes and inspects modules (depmod, modinfo); installing, \
-            loading and verifying come next.
+            built, or a test tree is handled exactly like the live system. This version registers, builds and \
+            installs packages (add, build, install, uninstall, remove, autoinstall, unbuild, status) and indexes and \
+            inspects modules (depmod, modinfo); loading and verifying come next. Every mutating command holds one \
+            lock and journals what it changes under /lib/modules, so a crash at any instant is finished or undone by \
+            the next command.
             """,
         version: kmodmgrVersion,
-        subcommands: [AddCommand.self, BuildCommand.self, UnbuildCommand.self, StatusCommand.self, Modinfo.self, DepmodCommand.self]
+        subcommands: [
+            AddCommand.self, BuildCommand.self, InstallCommand.self, UninstallCommand.self, RemoveCommand.self,
+            AutoinstallCommand.self, UnbuildCommand.self, StatusCommand.self, Modinfo.self, DepmodCommand.self,
+        ]
     )
 }

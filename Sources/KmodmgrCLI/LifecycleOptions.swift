@@ -12,12 +12,17 @@ struct LifecycleOptions: ParsableArguments {
     @Flag(name: .long, help: "Say more.")
     var verbose = false
 
+    @Flag(name: .customLong("no-wait"), help: "Fail at once if another kmodmgr holds the state lock, instead of waiting.")
+    var noWait = false
+
     var resolvedRoot: Root { Root(FilePath(root), workingDirectory: ProcessEnvironment.currentDirectory) }
 
     /// The lifecycle context under the root, or a one-line error and exit 1.
     func context(diagnostics: StandardErrorDiagnostics) throws -> LifecycleContext {
         do {
-            return try LifecycleContext(root: resolvedRoot, diagnostics: diagnostics)
+            var context = try LifecycleContext(root: resolvedRoot, diagnostics: diagnostics)
+            context.contention = noWait ? .fail : .wait
+            return context
         } catch {
             throw fail(error)
         }

@@ -9,9 +9,10 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Show registered packages and their builds per kernel (DKMS's line format, plus failures, skips and staleness).",
         discussion: """
-            Lines: NAME/VERSION: added | NAME/VERSION, KVER, ARCH: built | failed (REASON; log: FILE) | \
+            Lines: NAME/VERSION: added | NAME/VERSION, KVER, ARCH: built | installed | failed (REASON; log: FILE) | \
             skipped (REASON), with "(stale: source, headers)" when what a build used has changed since, and \
-            "(BROKEN: …)" when a source or built file is missing. Exit status 1 when anything is broken.
+            "(BROKEN: …)" when a source, built or installed file is missing or changed. An install or uninstall \
+            interrupted by a crash is finished first. Exit status 1 when anything is broken.
             """)
 
     @OptionGroup var options: LifecycleOptions
@@ -24,7 +25,15 @@ struct StatusCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let root = options.resolvedRoot
+        let context = try options.context(diagnostics: StandardErrorDiagnostics())
+        do {
+            if try !StatusReport.settle(context: context) {
+                Output.note("another kmodmgr is at work: what follows may be about to change")
+            }
+        } catch {
+            throw fail(error)
+        }
+        let root = context.root
         let entries = StatusReport.entries(
             package: try selection.reference(), kernels: kernels.map(KernelReference.init(parsing:)), state: StateStore(root: root),
             root: root)
@@ -49,6 +58,8 @@ enum StatusLine {
         if let reason = entry.reason { details.append(reason) }
         if entry.state == "failed", let log = entry.log { details.append("log: \(log)") }
         if !details.isEmpty { line += " (\(details.joined(separator: "; ")))" }
+        if !entry.overrides.isEmpty { line += " (overrides \(entry.overrides.joined(separator: ", ")))" }
+        if !entry.displaced.isEmpty { line += " (moved aside \(entry.displaced.joined(separator: ", ")))" }
         if !entry.stale.isEmpty { line += " (stale: \(entry.stale.joined(separator: ", ")) changed)" }
         if !entry.problems.isEmpty { line += " (BROKEN: \(entry.problems.joined(separator: "; ")))" }
         return line

@@ -35,7 +35,18 @@ public enum Building {
         context: LifecycleContext, width: Int = 1
     ) async throws(LifecycleError) -> [KernelResult] {
         guard !releases.isEmpty else { throw .noKernelsGiven }
+        let lock = try context.exclusive()
+        defer { withExtendedLifetime(lock) {} }
         let package = try registered(reference, context: context)
+        return await buildHoldingLock(
+            package, releases: releases, kernelSourceDirectory: kernelSourceDirectory, force: force, context: context, width: width)
+    }
+
+    /// `build` for a caller that holds the state lock (install, autoinstall).
+    static func buildHoldingLock(
+        _ package: PackageRecord, releases: [String], kernelSourceDirectory: FilePath?, force: Bool, context: LifecycleContext,
+        width: Int
+    ) async -> [KernelResult] {
         let jobs = releases.map { release in
             { @Sendable () async -> KernelResult in
                 await buildForKernel(
@@ -127,8 +138,6 @@ struct KernelBuild {
         record.sourceStamp = sourceFingerprints.stamp
         record.headersStamp = kernel.headersStamp
 
-        let lock = try context.lockState()
-        defer { withExtendedLifetime(lock) {} }
         if let reason = manifest.exclusionReason(
             kernelRelease: kernel.release, arch: kernel.arch,
             kernelConfig: kernel.config?.values(of: manifest.buildExclusive.config.map { $0.hasPrefix("!") ? String($0.dropFirst()) : $0 }))

@@ -17,6 +17,9 @@ public struct LifecycleContext: Sendable {
     /// The identity builds and dkms.conf evaluation run as: the build user when kmodmgr is root, else nil (the
     /// caller's own identity — already unprivileged).
     public let buildIdentity: ProcessIdentity?
+    /// What a mutating command does when another kmodmgr holds the state lock: wait (the default), or fail at once
+    /// (`--no-wait`).
+    public var contention: LockFile.Contention = .wait
 
     public init(root: Root, diagnostics: any DiagnosticSink) throws(LifecycleError) {
         let settings = try Settings.load(root: root, diagnostics: diagnostics)
@@ -47,13 +50,22 @@ public struct LifecycleContext: Sendable {
         settings.allowShellManifests ? .allowed(timeLimit: settings.manifestTimeLimit, identity: buildIdentity) : .forbidden
     }
 
-    /// The state tree's lock, held by every transition.
-    func lockState() throws(LifecycleError) -> DirectoryLock {
+    /// Takes the state lock that every mutating command holds for its whole run, then finishes whatever an
+    /// interrupted command left (journals, stale indexes), so each command starts from a state that agrees with
+    /// `lib/modules`. Waiting for another kmodmgr is announced as a note.
+    func exclusive() throws(LifecycleError) -> LockFile {
+        let lock: LockFile
         do {
-            return try state.lock()
+            lock = try state.lock(contention: contention) { holder in
+                diagnostics.note(
+                    "waiting for " + (holder.map { "another kmodmgr (pid \($0))" } ?? "another kmodmgr")
+                        + " to release \(state.tree.lockFile) (use --no-wait to fail instead)")
+            }
         } catch {
-            throw .state(error)
+            throw .lock(error)
         }
+        try Recovery.finishInterrupted(context: self)
+        return lock
     }
 
     /// The source directory of a registered package version, on this machine.

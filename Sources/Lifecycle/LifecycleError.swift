@@ -22,6 +22,19 @@ public enum LifecycleError: Error, Sendable, CustomStringConvertible {
     case invalidReference(String)
     case unknownBuildUser(String)
     case noKernelsGiven
+    case lock(LockError)
+    /// Install of a package whose build for that kernel did not succeed.
+    case notBuilt(name: String, version: String, release: String, reason: String)
+    /// Two packages would install the same module name for one kernel.
+    case moduleConflict(module: String, package: String, owner: String, release: String)
+    /// A same-named module already there is newer than the one being installed (DKMS's version check).
+    case newerModulePresent(module: String, path: String, present: String, ours: String)
+    /// A built module could not be stripped or compressed for installation.
+    case modulePreparation(path: String, reason: String)
+    /// A step of an install or uninstall failed; everything it did was undone.
+    case transactionFailed(package: String, release: String, reason: String)
+    /// The kernel's index could not be rebuilt; the files are in place and the next command retries.
+    case indexing(release: String, reason: String)
 
     public var description: String {
         switch self {
@@ -41,6 +54,17 @@ public enum LifecycleError: Error, Sendable, CustomStringConvertible {
         case .invalidReference(let text): "'\(text)' is not NAME/VERSION"
         case .unknownBuildUser(let user): "build user '\(user)' does not exist (build_user in /etc/kmodmgr/kmodmgr.conf)"
         case .noKernelsGiven: "no kernel given: use -k KVER (several allowed) or --all-kernels"
+        case .lock(let error): error.description
+        case .notBuilt(let name, let version, let release, let reason): "\(name)/\(version) is not built for \(release): \(reason)"
+        case .moduleConflict(let module, let package, let owner, let release):
+            "\(package) cannot install module \(module) for \(release): \(owner) has installed a module of that name"
+        case .newerModulePresent(let module, let path, let present, let ours):
+            "module \(module) not installed: \(path) has version \(present), newer than \(ours) (use --force to install anyway)"
+        case .modulePreparation(let path, let reason): "\(path): \(reason)"
+        case .transactionFailed(let package, let release, let reason):
+            "\(package) for \(release): \(reason); nothing was changed"
+        case .indexing(let release, let reason):
+            "indexing \(release) failed: \(reason) (the modules are in place; the next kmodmgr command retries)"
         }
     }
 }

@@ -47,7 +47,7 @@ public enum Registration {
                 expected: directory.lastComponent?.string ?? "")
         }
 
-        let lock = try context.lockState()
+        let lock = try context.exclusive()
         defer { withExtendedLifetime(lock) {} }
         if (try? context.state.package(manifest.name, manifest.version)) != nil, !force {
             throw .alreadyAdded(name: manifest.name, version: manifest.version)

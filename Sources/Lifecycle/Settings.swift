@@ -14,6 +14,15 @@ public struct Settings: Sendable, Equatable {
     public var jobs = 0
     /// Where package sources are registered (`/usr/src`).
     public var sourceTree = "/usr/src"
+    /// Where modules are installed: `updates/kmodmgr` (overrides in-tree modules through depmod's search order), or
+    /// each module's `DEST_MODULE_LOCATION` from its dkms.conf (`install_location=manifest`).
+    public var installLocation = InstallLocation.updates
+    /// The compression installed modules get; nil means what the kernel uses (its modules, else its config).
+    public var compression: String?
+
+    public enum InstallLocation: String, Sendable, Equatable {
+        case updates, manifest
+    }
 
     public init() {}
 
@@ -58,6 +67,12 @@ public struct Settings: Sendable, Equatable {
             case "source_tree":
                 guard value.hasPrefix("/") else { throw invalid() }
                 settings.sourceTree = value
+            case "install_location":
+                guard let location = InstallLocation(rawValue: value) else { throw invalid() }
+                settings.installLocation = location
+            case "compression":
+                guard ["auto", "none", "gzip", "xz", "zstd"].contains(value) else { throw invalid() }
+                settings.compression = value == "auto" ? nil : value
             default:
                 diagnostics.warning("unknown setting '\(key)' ignored", file: path, line: index + 1)
             }

@@ -10,7 +10,7 @@ public struct StatusEntry: Sendable, Equatable, Codable {
     /// nil for a package that has no build record (for the kernels asked about).
     public let kernel: String?
     public let arch: String?
-    /// `added`, `built`, `failed` or `skipped`.
+    /// `added`, `built`, `installed`, `failed` or `skipped`.
     public let state: String
     /// Why it failed or was skipped.
     public let reason: String?
@@ -19,11 +19,22 @@ public struct StatusEntry: Sendable, Equatable, Codable {
     public let stale: [String]
     /// What is broken: a missing source, missing or altered module files, an unreadable record.
     public let problems: [String]
+    /// For an installed entry: the module files in place, the same-named modules they override (left in place) and
+    /// those moved aside until uninstall.
+    public var installed: [String] = []
+    public var overrides: [String] = []
+    public var displaced: [String] = []
 }
 
 /// `kmodmgr status`: what the state tree says, checked against the files it names — never by evaluating a
 /// dkms.conf or running anything. Staleness is judged from file metadata (`ContentHash.stamp`).
 public enum StatusReport {
+    /// Finishes an interrupted install or uninstall first (when no other kmodmgr is at work), so the report tells
+    /// the truth; false when another kmodmgr is running.
+    public static func settle(context: LifecycleContext) throws(LifecycleError) -> Bool {
+        try Recovery.finishIfIdle(context: context)
+    }
+
     public static func entries(
         package filter: PackageReference?, kernels: [KernelReference], state: StateStore, root: Root
     ) -> [StatusEntry] {
@@ -107,8 +118,26 @@ public enum StatusReport {
             headerStamps[kernel.release] = stamp
             if stamp != record.headersStamp { stale.append("headers") }
         }
-        return StatusEntry(
-            name: name, version: version, kernel: kernel.release, arch: kernel.arch, state: record.state.rawValue,
-            reason: record.reason, log: FileTree.exists(log) ? log.string : nil, stale: stale, problems: problems)
+        var install: InstallRecord?
+        do {
+            install = try state.installed(name, version, release: kernel.release, arch: kernel.arch)
+        } catch {
+            problems.append(error.description)
+        }
+        for module in install?.modules ?? [] {
+            switch try? ContentHash.of(file: root.resolve(FilePath(module.path))) {
+            case nil: problems.append("installed module \(module.path) is missing")
+            case module.digest: break
+            default: problems.append("installed module \(module.path) was changed since it was installed")
+            }
+        }
+        var entry = StatusEntry(
+            name: name, version: version, kernel: kernel.release, arch: kernel.arch,
+            state: install == nil ? record.state.rawValue : "installed", reason: record.reason,
+            log: FileTree.exists(log) ? log.string : nil, stale: stale, problems: problems)
+        entry.installed = install?.modules.map(\.path) ?? []
+        entry.overrides = install?.overridden.map(\.path) ?? []
+        entry.displaced = install?.displaced.map(\.original) ?? []
+        return entry
     }
 }

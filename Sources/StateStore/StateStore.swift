@@ -20,14 +20,15 @@ public struct StateStore: Sendable {
         tree = StateTree(root: root)
     }
 
-    /// Waits for, then holds, the one lock every transition takes (a kernel hook and an admin never interleave).
-    public func lock() throws(StateError) -> DirectoryLock {
+    /// Takes the one lock every mutating command holds (a kernel hook and an admin never interleave). When another
+    /// process holds it, `onWait` hears its pid before waiting, or `.busy` is thrown with `.fail`.
+    public func lock(contention: LockFile.Contention, onWait: (Int32?) -> Void) throws(LockError) -> LockFile {
         do throws(SystemError) {
             try FileTree.makeDirectories(tree.directory)
-            return try DirectoryLock(tree.lockDirectory)
         } catch {
             throw .system(error)
         }
+        return try LockFile(tree.lockFile, contention: contention, onWait: onWait)
     }
 
     // MARK: Packages
@@ -153,7 +154,7 @@ public struct StateStore: Sendable {
         name.count > 17 && name.first?.isNumber == true && name.contains("T") && name.contains("Z-")
     }
 
-    private func readIfPresent(_ file: FilePath) throws(StateError) -> [UInt8]? {
+    func readIfPresent(_ file: FilePath) throws(StateError) -> [UInt8]? {
         do throws(SystemError) {
             return try FileBytes.read(file)
         } catch {

@@ -5,13 +5,18 @@ import SystemSupport
 ///
 /// ```
 /// <root>/var/lib/kmodmgr/
-///   .lock                                       flock held by every transition
+///   .lock                                       flock held by every mutating command (holds its pid)
+///   .journal/<transaction>                      an install or uninstall in progress (see `Journal`)
+///   .reindex/<kver>                             that kernel's index is behind its files: re-index it
+///   .stage/<transaction>/                       modules prepared (stripped, compressed) for an install
 ///   <name>/<version>/package                    registration record (source directory, when)
 ///   <name>/<version>/source -> /usr/src/…       the source, as DKMS keeps it
 ///   <name>/<version>/log/post-add.log          what POST_ADD printed
 ///   <name>/<version>/<kver>/<arch>/record       state of the last build (built, failed, skipped) + digests
 ///   <name>/<version>/<kver>/<arch>/<build>/     a build's result: manifest.json, module/<dest>.ko
 ///   <name>/<version>/<kver>/<arch>/log/<build>.log   every build's full log
+///   <name>/<version>/<kver>/<arch>/installed    what is installed where (see `InstallRecord`): the commit point
+///   <name>/<version>/<kver>/<arch>/displaced/…  in-tree modules moved aside, by path below lib/modules/<kver>
 ///   .build/<kver>/<arch>/<name>/<version>/build  scratch copy a build runs in (dkms_tree = .build/<kver>/<arch>)
 ///   .kernels/<kver>                              headers digest cache: "STAMP SHA256"
 /// ```
@@ -28,7 +33,29 @@ public struct StateTree: Sendable, Hashable {
         self.directory = root.resolve("/var/lib/kmodmgr")
     }
 
-    public var lockDirectory: FilePath { directory }
+    /// The lock every mutating command holds.
+    public var lockFile: FilePath { directory.appending(".lock") }
+
+    public var journals: FilePath { directory.appending(".journal") }
+
+    public func journal(_ transaction: String) -> FilePath { journals.appending(transaction) }
+
+    public var reindexMarkers: FilePath { directory.appending(".reindex") }
+
+    public func reindexMarker(release: String) -> FilePath { reindexMarkers.appending(release) }
+
+    public func staging(_ transaction: String) -> FilePath { directory.appending(".stage").appending(transaction) }
+
+    public func installRecord(_ name: String, _ version: String, release: String, arch: String) -> FilePath {
+        kernel(name, version, release: release, arch: arch).appending("installed")
+    }
+
+    /// Where an in-tree module moved aside is kept: `displaced/` plus its path below `lib/modules/<release>`.
+    public func displacedBackup(_ name: String, _ version: String, release: String, arch: String, relativePath: String)
+        -> FilePath
+    {
+        kernel(name, version, release: release, arch: arch).appending("displaced").appending(relativePath)
+    }
 
     public func package(_ name: String, _ version: String) -> FilePath {
         directory.appending(name).appending(version)

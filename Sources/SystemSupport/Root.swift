@@ -23,6 +23,15 @@ public struct Root: Sendable, Hashable, CustomStringConvertible {
         return path.pushing(relative)
     }
 
+    /// A path on this machine below the root as the managed system sees it (`<root>/var/lib/x` → `/var/lib/x`): what
+    /// records store, so that a tree stays valid when its root is moved or mounted elsewhere.
+    public func systemPath(of hostPath: FilePath) -> String {
+        var relative = hostPath
+        guard relative.removePrefix(path) else { return hostPath.string }
+        relative.root = "/"
+        return relative.string
+    }
+
     /// The module directory of kernel release `release`: `<root>/lib/modules/<release>`.
     public func moduleDirectory(release: String) -> FilePath {
         resolve("/lib/modules").appending(release)

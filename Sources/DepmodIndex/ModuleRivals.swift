@@ -1,0 +1,43 @@
+import SystemPackage
+import SystemSupport
+
+/// Every module file of one kernel grouped by module name, duplicates included, and depmod's rule for which of two
+/// same-named files the index keeps. `install` asks this before it puts a module next to others: whether the new
+/// file will win over each file already there, whatever order the directory walk finds them in.
+public struct ModuleRivals: Sendable {
+    /// Module files by module name (`snd_hda_intel`), in walk order.
+    public let filesByName: [String: [ModuleFile]]
+    private let priority: DuplicatePriority
+    private let moduleDirectory: String
+    private let root: Root
+
+    /// Walks `<root>/lib/modules/<release>` (and external directories) under the depmod.d configuration in force.
+    public init(root: Root, release: String) {
+        let sink = CollectingDiagnosticSink()
+        let locations = ConfigurationFiles.defaultDirectories.map { root.resolve($0) }
+        let configuration = ConfigurationFiles.load(ConfigurationFiles.files(in: locations, sink: sink), release: release, sink: sink)
+        let discovery = ModuleDiscovery(root: root, release: release, configuration: configuration, sink: sink)
+        var byName = [String: [ModuleFile]]()
+        for file in discovery.all() { byName[file.name, default: []].append(file) }
+        self.filesByName = byName
+        self.root = root
+        self.moduleDirectory = discovery.moduleDirectory
+        self.priority = DuplicatePriority(configuration: configuration, moduleDirectory: discovery.moduleDirectory)
+    }
+
+    /// A module file at `relativePath` below the module directory (it need not exist yet).
+    public func file(atRelativePath relativePath: String) -> ModuleFile {
+        let systemPath = moduleDirectory + "/" + relativePath
+        return ModuleFile(hostPath: root.resolve(FilePath(systemPath)), systemPath: systemPath, moduleDirectory: moduleDirectory)
+    }
+
+    /// Whether depmod keeps `candidate` over `other` in whichever order it finds them.
+    public func outranks(_ candidate: ModuleFile, _ other: ModuleFile) -> Bool {
+        priority.candidateWins(candidate, over: other) && !priority.candidateWins(other, over: candidate)
+    }
+
+    /// The module name a file name gives (`hid-uclogic.ko.xz` → `hid_uclogic`), as depmod and libkmod name it.
+    public static func moduleName(ofFileName fileName: String) -> String {
+        ModuleFile.moduleName(ofFileName: fileName)
+    }
+}

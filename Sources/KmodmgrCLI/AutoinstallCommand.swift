@@ -1,0 +1,32 @@
+import ArgumentParser
+import Lifecycle
+
+/// `kmodmgr autoinstall`: what the kernel hooks call when a kernel (or its headers) appears.
+struct AutoinstallCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "autoinstall",
+        abstract: "Build and install every package with AUTOINSTALL set (newest version) for kernels, in parallel.",
+        discussion: """
+            Packages are ordered by BUILD_DEPENDS; independent ones build at the same time (as many as there are \
+            CPUs). Each kernel is indexed once at the end. A failing package never stops the others. Without -k, the \
+            running kernel. Exit status: 0 when nothing failed, 11 when a package failed (each is reported with its log).
+            """)
+
+    @OptionGroup var options: LifecycleOptions
+    @OptionGroup var kernels: KernelSelection
+
+    func run() async throws {
+        let context = try options.context(diagnostics: StandardErrorDiagnostics())
+        let results: [Installing.KernelResult]
+        do {
+            results = try await Autoinstalling.autoinstall(releases: kernels.releases(root: context.root), context: context)
+        } catch {
+            throw fail(error)
+        }
+        do {
+            try InstallReport.print(results)
+        } catch let exit as ExitCode where exit != .success && exit.rawValue != 77 {
+            throw ExitCode(11)
+        } catch {}
+    }
+}

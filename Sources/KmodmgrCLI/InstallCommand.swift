@@ -1,0 +1,68 @@
+import ArgumentParser
+import Kernels
+import Lifecycle
+
+/// `kmodmgr install`: build if needed, then install for kernels.
+struct InstallCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "install",
+        abstract: "Build if needed, then install a package's modules into kernels' module trees and re-index them.",
+        discussion: """
+            Modules are stripped, compressed the way the kernel's own modules are, and placed in \
+            /lib/modules/KVER/updates/kmodmgr/ (or each module's DEST_MODULE_LOCATION with install_location=manifest), \
+            each kernel as one journaled transaction. A same-named module that the new one outranks in depmod's search \
+            order is left in place (overridden); one it would tie with is moved aside and restored on uninstall. \
+            Exit status: 0 when every kernel is installed (or already was), 77 when every kernel was skipped, 10 when \
+            a build failed, 1 when an install was refused or failed.
+            """)
+
+    @OptionGroup var options: LifecycleOptions
+    @OptionGroup var selection: PackageSelection
+    @OptionGroup var kernels: KernelSelection
+
+    @Flag(name: .long, help: "Install again even if installed, and over a same-named module with a newer version.")
+    var force = false
+
+    func validate() throws { _ = try selection.requiredReference() }
+
+    func run() async throws {
+        let context = try options.context(diagnostics: StandardErrorDiagnostics())
+        let reference = try selection.requiredReference()
+        let results: [Installing.KernelResult]
+        do {
+            results = try await Installing.install(reference, releases: kernels.releases(root: context.root), force: force, context: context)
+        } catch {
+            throw fail(error)
+        }
+        try InstallReport.print(results)
+    }
+}
+
+/// The lines install and autoinstall print, and the exit status their results give.
+enum InstallReport {
+    static func print(_ results: [Installing.KernelResult]) throws {
+        for result in results {
+            let prefix = "\(result.package), \(result.release), \(result.arch.isEmpty ? "?" : result.arch)"
+            switch result.outcome {
+            case .installed(let modules, let displaced, let overridden):
+                var line = "\(prefix): installed (\(modules.joined(separator: ", ")))"
+                if !overridden.isEmpty { line += " (overrides \(overridden.joined(separator: ", ")))" }
+                if !displaced.isEmpty { line += " (moved aside \(displaced.joined(separator: ", ")))" }
+                Output.write(line + "\n")
+            case .alreadyInstalled:
+                Output.write("\(prefix): installed (already)\n")
+            case .skipped(let reason):
+                Output.write("\(prefix): skipped (\(reason))\n")
+            case .failed(let reason, let log, let tail):
+                Output.error("\(prefix): \(reason)" + (log.map { "; log: \($0)" } ?? ""))
+                for line in tail { Output.diagnostic("    \(line)") }
+            }
+        }
+        let failures = results.compactMap { result -> String? in
+            if case .failed(let reason, _, _) = result.outcome { reason } else { nil }
+        }
+        if failures.contains(where: { $0.hasPrefix("build failed") }) { throw ExitCode(10) }
+        if !failures.isEmpty { throw ExitCode.failure }
+        if !results.isEmpty && results.allSatisfy({ if case .skipped = $0.outcome { true } else { false } }) { throw ExitCode(77) }
+    }
+}

@@ -1,0 +1,186 @@
+import DKMSConf
+import DepmodIndex
+import FoundationEssentials
+import Kernels
+import StateStore
+import Synchronization
+import SystemPackage
+import SystemSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One package version's committed build installed for one kernel, as a journaled transaction (the state lock is
+/// held by the caller): plan, stage, journal, apply, commit. The kernel is marked for re-indexing before its
+/// first file changes; the caller re-indexes once at the end of the command.
+struct KernelInstall {
+    let package: PackageRecord
+    let release: String
+    let arch: String
+    let force: Bool
+    let context: LifecycleContext
+
+    private var state: StateStore { context.state }
+    private var tree: StateTree { context.state.tree }
+    private var label: String { "\(package.name)/\(package.version)" }
+
+    /// What the install did.
+    enum Result: Sendable {
+        case installed(InstallRecord)
+        case alreadyInstalled
+    }
+
+    func run() async throws(LifecycleError) -> Result {
+        let build = try committedBuild()
+        if !force, let current = try installedRecord(package.version), current.build == build.build, intact(current) {
+            return .alreadyInstalled
+        }
+        // Another version of this package (or an older build of this one) goes first, in its own transaction.
+        for (name, version) in state.packages() where name == package.name {
+            if let record = try installedRecord(version) {
+                try Uninstalling.uninstallHoldingLock(name: name, version: version, release: release, arch: arch, record: record, context: context)
+            }
+        }
+        let manifest = try storedManifest(build: build.build)
+        let rivals = ModuleRivals(root: context.root, release: release)
+        let compression = InstallPlanning.compression(settings: context.settings, rivals: rivals, configured: configuredCompression())
+        let plan = try InstallPlanning.plan(
+            label: label, manifest: manifest,
+            builtModule: { tree.builtModule(package.name, package.version, release: release, arch: arch, build: build.build, module: $0) },
+            release: release, rivals: rivals, owners: try otherOwners(), compression: compression, settings: context.settings,
+            root: context.root, force: force)
+
+        let transaction = TransactionIdentifier.next()
+        let staged = try await ModuleStaging.stage(plan, in: tree.staging(transaction), context: context)
+        let moduleDirectory = context.root.moduleDirectory(release: release)
+        var record = InstallRecord(
+            transaction: transaction, build: build.build, time: Int(time(nil)), compression: compression.rawValue, modules: [],
+            displaced: [], overridden: plan.overridden, createdDirectories: plan.createdDirectories)
+        var steps = plan.createdDirectories.map(Journal.Step.makeDirectory)
+        for displaced in plan.displaced {
+            let digest: String
+            do {
+                digest = try ContentHash.of(file: displaced.file)
+            } catch {
+                throw .system(error)
+            }
+            let backup = system(
+                tree.displacedBackup(package.name, package.version, release: release, arch: arch, relativePath: displaced.relativePath))
+            steps.append(.displace(original: system(displaced.file), backup: backup, digest: digest))
+            record.displaced.append(
+                DisplacedModule(name: displaced.module, original: system(displaced.file), backup: backup, digest: digest))
+        }
+        for module in staged {
+            let destination = system(moduleDirectory.appending(module.planned.relativeDestination))
+            steps.append(.place(staged: system(module.staged), destination: destination, digest: module.digest))
+            record.modules.append(InstalledModule(name: module.planned.name, path: destination, digest: module.digest))
+        }
+        let journal = Journal(
+            transaction: transaction, action: .install, package: package.name, version: package.version, release: release,
+            arch: arch, steps: steps)
+        try commit(journal, record: record)
+        return .installed(record)
+    }
+
+    /// Journal, apply, commit — or, if a step fails, undo every step and report that nothing changed.
+    private func commit(_ journal: Journal, record: InstallRecord) throws(LifecycleError) {
+        do throws(StateError) {
+            try state.markForReindex(release: release)
+            try state.writeJournal(journal)
+        } catch {
+            throw .state(error)
+        }
+        FaultInjection.point()
+        let transaction = Transaction(journal: journal, root: context.root)
+        do throws(SystemError) {
+            try transaction.apply()
+        } catch {
+            let undoFailure = transaction.undo()
+            if undoFailure == nil { try? state.finish(journal) }
+            throw .transactionFailed(
+                package: label, release: release,
+                reason: error.description + (undoFailure.map { "; undoing also failed (\($0)); the next command retries" } ?? ""))
+        }
+        do throws(StateError) {
+            try state.commitInstall(record, package.name, package.version, release: release, arch: arch)
+            FaultInjection.point()
+            try state.finish(journal)
+        } catch {
+            throw .state(error)
+        }
+        FaultInjection.point()
+    }
+
+    private func committedBuild() throws(LifecycleError) -> BuildRecord {
+        let build: BuildRecord?
+        do {
+            build = try state.build(package.name, package.version, release: release, arch: arch)
+        } catch {
+            throw .state(error)
+        }
+        guard let build, build.state == .built else {
+            throw .notBuilt(
+                name: package.name, version: package.version, release: release,
+                reason: build.map { "its last build \($0.state.rawValue)" + ($0.reason.map { ": \($0)" } ?? "") } ?? "never built")
+        }
+        return build
+    }
+
+    private func installedRecord(_ version: String) throws(LifecycleError) -> InstallRecord? {
+        do {
+            return try state.installed(package.name, version, release: release, arch: arch)
+        } catch {
+            throw .state(error)
+        }
+    }
+
+    /// Whether every file the record names still holds what was installed.
+    private func intact(_ record: InstallRecord) -> Bool {
+        record.modules.allSatisfy { (try? ContentHash.of(file: context.root.resolve(FilePath($0.path)))) == $0.digest }
+    }
+
+    /// The manifest the build was made from, as stored beside it (never evaluated again).
+    private func storedManifest(build: String) throws(LifecycleError) -> PackageManifest {
+        let file = tree.manifest(package.name, package.version, release: release, arch: arch, build: build)
+        do {
+            return try JSONDecoder().decode(PackageManifest.self, from: Data(try FileBytes.read(file)))
+        } catch let error as SystemError {
+            throw .system(error)
+        } catch {
+            throw .state(.malformedRecord(file: file.string, line: 0, reason: "not a stored manifest: \(error)"))
+        }
+    }
+
+    /// Module names other packages have installed for this kernel, with the package's label.
+    private func otherOwners() throws(LifecycleError) -> [String: String] {
+        var owners = [String: String]()
+        for (name, version) in state.packages() where name != package.name {
+            let record: InstallRecord?
+            do {
+                record = try state.installed(name, version, release: release, arch: arch)
+            } catch {
+                throw .state(error)
+            }
+            for module in record?.modules ?? [] { owners[module.name] = "\(name)/\(version)" }
+        }
+        return owners
+    }
+
+    private func configuredCompression() -> String? {
+        let kernel = try? KernelInventory.kernel(
+            release: release, root: context.root, buildDirectory: nil, digestCache: tree.kernelDigests)
+        return kernel?.configuredCompression
+    }
+
+    private func system(_ path: FilePath) -> String { context.root.systemPath(of: path) }
+}
+
+/// Names transactions: sortable by time, unique across processes (pid) and within one (a counter).
+enum TransactionIdentifier {
+    private static let counter = Atomic<Int>(0)
+
+    static func next() -> String {
+        StateStore.newBuildIdentifier() + "-" + String(counter.add(1, ordering: .relaxed).newValue)
+    }
+}

@@ -1,0 +1,82 @@
+import Codecs
+import StateStore
+import SystemPackage
+import SystemSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A module prepared for installation, in the staging directory, with the digest of its final bytes.
+struct StagedModule: Sendable {
+    let planned: PlannedModule
+    let staged: FilePath
+    let digest: String
+}
+
+/// Prepares built modules the way the kernel's own `modules_install` would, in kmodmgr's staging directory and
+/// before any file under `lib/modules` is touched: `strip --strip-debug` (per `STRIP[i]`, as the build user), then
+/// signing (done by a later issue; its place is between the two), then compression in-process with the settings the
+/// in-kernel decompressor accepts (`Codecs`: xz with CRC32 and a 1 MiB dictionary, gzip without name or time, zstd).
+enum ModuleStaging {
+    static func stage(_ plan: InstallPlan, in directory: FilePath, context: LifecycleContext) async throws(LifecycleError)
+        -> [StagedModule]
+    {
+        let scratch = directory.appending("strip")
+        do throws(SystemError) {
+            try FileTree.makeDirectories(directory)
+            try FileTree.makeDirectories(scratch, mode: 0o700)
+            if let owner = context.buildIdentity { chown(scratch.string, owner.userID, owner.groupID) }
+        } catch {
+            throw .system(error)
+        }
+        var staged = [StagedModule]()
+        for (index, module) in plan.modules.enumerated() {
+            let fileName = module.relativeDestination.split(separator: "/").last.map(String.init) ?? module.name
+            let source = module.strip ? try await strip(module.built, into: scratch, context: context) : module.built
+            var bytes: [UInt8]
+            do throws(SystemError) {
+                bytes = try FileBytes.read(source)
+            } catch {
+                throw .system(error)
+            }
+            // Signing goes here: after stripping (which would drop a signature), before compression.
+            if plan.compression != .none {
+                do {
+                    bytes = try Codec.compress(bytes, to: plan.compression)
+                } catch {
+                    throw .modulePreparation(path: module.built.string, reason: "cannot compress: \(error)")
+                }
+            }
+            let target = directory.appending("\(index)-\(fileName)")
+            do throws(SystemError) {
+                try AtomicFile.write(bytes, to: target)
+            } catch {
+                throw .system(error)
+            }
+            staged.append(StagedModule(planned: module, staged: target, digest: ContentHash.of(bytes)))
+        }
+        try? FileTree.remove(scratch)
+        return staged
+    }
+
+    /// Runs `strip --strip-debug` on a copy of `built`, as the build user, and returns the stripped file.
+    private static func strip(_ built: FilePath, into scratch: FilePath, context: LifecycleContext) async throws(LifecycleError) -> FilePath {
+        let output = scratch.appending(built.lastComponent?.string ?? "module.ko")
+        let request = ProcessRequest(
+            executable: "/usr/bin/strip", arguments: ["--strip-debug", "-o", output.string, built.string],
+            environment: ["PATH": "/usr/bin:/bin", "LC_ALL": "C"], workingDirectory: scratch, identity: context.buildIdentity,
+            timeLimit: .seconds(60))
+        let result: CapturedProcess
+        do {
+            result = try await ProcessRunner.capture(request)
+        } catch {
+            throw .modulePreparation(path: built.string, reason: error.description)
+        }
+        guard result.termination.succeeded else {
+            let message = String(decoding: result.standardError, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+            throw .modulePreparation(path: built.string, reason: "strip --strip-debug failed (\(result.termination)): \(message)")
+        }
+        return output
+    }
+}

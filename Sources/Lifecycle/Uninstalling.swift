@@ -1,0 +1,82 @@
+import StateStore
+import SystemPackage
+import SystemSupport
+
+/// `kmodmgr uninstall`: takes a package's modules out of kernels' trees, puts back what they displaced, removes the
+/// directories its installs created once empty, and re-indexes. The build stays.
+public enum Uninstalling {
+    /// Uninstalls `reference` from `kernels` (every kernel it is installed for when empty); returns the kernels it
+    /// was uninstalled from.
+    public static func uninstall(_ reference: PackageReference, kernels: [KernelReference], context: LifecycleContext)
+        throws(LifecycleError) -> [KernelEntry]
+    {
+        let lock = try context.exclusive()
+        defer { withExtendedLifetime(lock) {} }
+        let package = try Building.registered(reference, context: context)
+        var done = [KernelEntry]()
+        for entry in context.state.kernels(package.name, package.version) where kernels.selects(entry) {
+            if try uninstallIfInstalled(name: package.name, version: package.version, entry: entry, context: context) {
+                done.append(entry)
+            }
+        }
+        try Reindexing.reindexMarked(context: context)
+        return done
+    }
+
+    /// Uninstalls one kernel's install of a package version if there is one (lock held); tells whether there was.
+    static func uninstallIfInstalled(name: String, version: String, entry: KernelEntry, context: LifecycleContext)
+        throws(LifecycleError) -> Bool
+    {
+        let record: InstallRecord?
+        do {
+            record = try context.state.installed(name, version, release: entry.release, arch: entry.arch)
+        } catch {
+            throw .state(error)
+        }
+        guard let record else { return false }
+        try uninstallHoldingLock(name: name, version: version, release: entry.release, arch: entry.arch, record: record, context: context)
+        return true
+    }
+
+    /// The uninstall transaction: journal, remove the record (the commit point), then the files. From the moment
+    /// the journal exists the uninstall is completed by whichever kmodmgr runs next, whatever happens.
+    static func uninstallHoldingLock(
+        name: String, version: String, release: String, arch: String, record: InstallRecord, context: LifecycleContext
+    ) throws(LifecycleError) {
+        let state = context.state
+        var steps = record.modules.map { Journal.Step.remove(destination: $0.path, digest: $0.digest) }
+        steps += record.displaced.map { Journal.Step.restore(backup: $0.backup, original: $0.original, digest: $0.digest) }
+        steps += record.createdDirectories.reversed().map(Journal.Step.removeDirectory)
+        let journal = Journal(
+            transaction: TransactionIdentifier.next(), action: .uninstall, package: name, version: version, release: release,
+            arch: arch, steps: steps)
+        do throws(StateError) {
+            try state.markForReindex(release: release)
+            try state.writeJournal(journal)
+            FaultInjection.point()
+            try state.removeInstallRecord(name, version, release: release, arch: arch)
+            FaultInjection.point()
+        } catch {
+            throw .state(error)
+        }
+        do throws(SystemError) {
+            try Transaction(journal: journal, root: context.root).apply()
+        } catch {
+            throw .transactionFailed(
+                package: "\(name)/\(version)", release: release, reason: "\(error) (the next kmodmgr command completes the uninstall)")
+        }
+        do {
+            try state.finish(journal)
+        } catch {
+            throw .state(error)
+        }
+        FaultInjection.point()
+    }
+}
+
+extension [KernelReference] {
+    /// Whether a kernel entry is among these references (all entries when there are none).
+    func selects(_ entry: KernelEntry) -> Bool {
+        isEmpty || contains { $0.release == entry.release && ($0.arch == nil || $0.arch == entry.arch) }
+    }
+}
