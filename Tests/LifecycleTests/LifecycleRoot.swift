@@ -37,8 +37,8 @@ final class LifecycleRoot: @unchecked Sendable {
 
     /// Runs kmodmgr with `--root` this root after the command word.
     @discardableResult
-    func kmodmgr(_ command: String, _ arguments: [String]) throws -> ProcessResult {
-        try TestSupport.kmodmgr([command, "--root", path] + arguments)
+    func kmodmgr(_ command: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+        try TestSupport.kmodmgr([command, "--root", path] + arguments, environment: environment)
     }
 
     /// A file under the root, as text.

@@ -15,6 +15,8 @@ public func kmodmgrBinary() throws -> String {
 
 /// Runs the built `kmodmgr` with `arguments`.
 @discardableResult
-public func kmodmgr(_ arguments: [String], in directory: URL? = nil) throws -> ProcessResult {
-    try run(try kmodmgrBinary(), arguments, in: directory)
+public func kmodmgr(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws
+    -> ProcessResult
+{
+    try run(try kmodmgrBinary(), arguments, in: directory, environment: environment)
 }

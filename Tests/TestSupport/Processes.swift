@@ -5,6 +5,8 @@ public struct ProcessResult: Sendable {
     public let status: Int32
     public let stdout: Data
     public let stderr: Data
+    /// Whether the process was ended by a signal (`status` is then the signal's number).
+    public var signaled = false
 
     public var standardOutput: String { String(decoding: stdout, as: UTF8.self) }
     public var standardError: String { String(decoding: stderr, as: UTF8.self) }
@@ -13,8 +15,13 @@ public struct ProcessResult: Sendable {
 /// Runs `executable` with `arguments` and collects its output (both pipes drained concurrently, so a chatty
 /// program cannot deadlock the test).
 @discardableResult
-public func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> ProcessResult {
+public func run(
+    _ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
+) throws -> ProcessResult {
     let process = Process()
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try which(executable))
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
@@ -34,7 +41,9 @@ public func run(_ executable: String, _ arguments: [String], in directory: URL? 
     let outputData = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: outputData, stderr: errorData)
+    var result = ProcessResult(status: process.terminationStatus, stdout: outputData, stderr: errorData)
+    result.signaled = process.terminationReason == .uncaughtSignal
+    return result
 }
 
 /// The full path of a program on `PATH` (plus the sbin directories, where modinfo and depmod live).
