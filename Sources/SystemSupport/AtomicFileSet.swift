@@ -55,6 +55,7 @@ public struct AtomicFileSet {
                 throw restored ? .notPublished(error) : .partlyPublished(error)
             }
             members[index].isPublished = true
+            FaultInjection.point()
         }
         guard durable else { return }
         do { try Self.syncDirectory(directory) } catch { throw .publishedWithoutSync(error) }

@@ -37,6 +37,8 @@ extension LifecycleRoot {
         for file in ["modules.order", "modules.builtin", "modules.builtin.modinfo"] {
             try FileManager.default.copyItem(atPath: "\(system)/\(file)", toPath: directory.path("lib/modules/\(kernel)/\(file)").path)
         }
+        // Indexed, as a real system's tree is before anything is installed.
+        try run("depmod", ["-b", path, kernel])
         return copied
     }
 
