@@ -139,3 +139,38 @@ import Testing
         #expect(rerun.standardOutput.contains("hello/1.0, \(new), x86_64: installed (already)"))
     }
 }
+
+/// DKMS's version check, made honest: a newer same-named module is not replaced, and the install says so.
+@Suite(.serialized) struct InstallVersionCheckTests {
+    @Test func aNewerSameNamedModuleIsKeptAndTheInstallFailsUnlessForced() throws {
+        let root = try LifecycleRoot()
+        let kernel = try root.kernelWithModules()
+        try root.populateInTree(kernel)
+        try root.kmodmgr("add", [testPackage("shadow-1.0")])
+        #expect(try root.kmodmgr("build", ["shadow/1.0", "-k", kernel]).status == 0)
+        // Another tool's dummy.ko with version 9.0: the package's own module with its version string patched.
+        var module = try bytes(of: URL(fileURLWithPath: try root.builtModulePath("shadow/1.0", kernel, "dummy")))
+        let version = Array("version=1.0".utf8)
+        let at = try #require((0...(module.count - version.count)).first { Array(module[$0..<$0 + version.count]) == version })
+        module.replaceSubrange(at..<at + version.count, with: Array("version=9.0".utf8))
+        let foreign = root.directory.path("lib/modules/\(kernel)/extra/dummy.ko")
+        try FileManager.default.createDirectory(at: foreign.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try write(module, to: foreign)
+        try run("depmod", ["-b", root.path, kernel])
+        let index = try root.read("lib/modules/\(kernel)/modules.dep")
+
+        let refused = try root.kmodmgr("install", ["shadow/1.0", "-k", kernel])
+        #expect(refused.status == 1)
+        #expect(
+            refused.standardError.contains(
+                "module dummy not installed: /lib/modules/\(kernel)/extra/dummy.ko has version 9.0, newer than 1.0 (use --force"),
+            "\(refused.standardError)")
+        #expect(try root.kmodmgr("status", []).standardOutput == "shadow/1.0, \(kernel), x86_64: built\n")
+        #expect(try root.read("lib/modules/\(kernel)/modules.dep") == index)
+
+        let forced = try root.kmodmgr("install", ["shadow/1.0", "-k", kernel, "--force"])
+        #expect(forced.status == 0, "\(forced.standardError)")
+        #expect(try root.read("lib/modules/\(kernel)/modules.dep").contains("updates/kmodmgr/dummy.ko:"))
+        #expect(try root.indexDifferences(kernel) == [])
+    }
+}
