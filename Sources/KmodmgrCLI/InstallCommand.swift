@@ -30,7 +30,8 @@ struct InstallCommand: AsyncParsableCommand {
         let reference = try selection.requiredReference()
         let results: [Installing.KernelResult]
         do {
-            results = try await Installing.install(reference, releases: kernels.releases(root: context.root), force: force, context: context)
+            results = try await Installing.install(
+                reference, releases: kernels.releases(root: context.root), force: force, context: context)
         } catch {
             throw fail(error)
         }

@@ -104,7 +104,9 @@ enum InstallPlanning {
     }
 
     /// Adds the directories of `directory` (below the module directory) that do not exist yet, outermost first.
-    private static func noteCreatedDirectories(_ directory: String, below moduleDirectory: FilePath, root: Root, into created: inout [String]) {
+    private static func noteCreatedDirectories(
+        _ directory: String, below moduleDirectory: FilePath, root: Root, into created: inout [String]
+    ) {
         var path = moduleDirectory
         for component in directory.split(separator: "/") {
             path = path.appending(String(component))

@@ -39,7 +39,8 @@ struct KernelInstall {
         // Another version of this package (or an older build of this one) goes first, in its own transaction.
         for (name, version) in state.packages() where name == package.name {
             if let record = try installedRecord(version) {
-                try Uninstalling.uninstallHoldingLock(name: name, version: version, release: release, arch: arch, record: record, context: context)
+                try Uninstalling.uninstallHoldingLock(
+                    name: name, version: version, release: release, arch: arch, record: record, context: context)
             }
         }
         let manifest = try storedManifest(build: build.build)

@@ -61,7 +61,8 @@ enum ModuleStaging {
     }
 
     /// Runs `strip --strip-debug` on a copy of `built`, as the build user, and returns the stripped file.
-    private static func strip(_ built: FilePath, into scratch: FilePath, context: LifecycleContext) async throws(LifecycleError) -> FilePath {
+    private static func strip(_ built: FilePath, into scratch: FilePath, context: LifecycleContext) async throws(LifecycleError) -> FilePath
+    {
         let output = scratch.appending(built.lastComponent?.string ?? "module.ko")
         let request = ProcessRequest(
             executable: "/usr/bin/strip", arguments: ["--strip-debug", "-o", output.string, built.string],

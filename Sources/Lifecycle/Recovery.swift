@@ -70,7 +70,8 @@ enum Recovery {
             }
             try state.finish(journal)
         } catch {
-            throw .transactionFailed(package: label, release: journal.release, reason: "cannot finish an interrupted \(journal.action.rawValue): \(error)")
+            throw .transactionFailed(
+                package: label, release: journal.release, reason: "cannot finish an interrupted \(journal.action.rawValue): \(error)")
         }
     }
 }

@@ -77,7 +77,8 @@ struct Transaction {
             if try !holds(to, digest) {
                 let bytes = try FileBytes.read(from)
                 guard ContentHash.of(bytes) == digest else {
-                    throw SystemError("move aside (its contents changed since the journal was written)", path: from, errno: .invalidArgument)
+                    throw SystemError(
+                        "move aside (its contents changed since the journal was written)", path: from, errno: .invalidArgument)
                 }
                 try FileTree.makeDirectories(to.removingLastComponent())
                 try AtomicFile.write(bytes, to: to)

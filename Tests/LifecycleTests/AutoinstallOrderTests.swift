@@ -1,6 +1,7 @@
-@testable import Lifecycle
 import StateStore
 import Testing
+
+@testable import Lifecycle
 
 /// autoinstall's BUILD_DEPENDS waves: each package after the packages it names; independent ones together.
 struct AutoinstallOrderTests {

@@ -104,7 +104,8 @@ import Testing
 
         let refused = try root.kmodmgr("install", ["--no-wait", "hello/1.0", "-k", kernel])
         #expect(refused.status == 1)
-        #expect(refused.standardError == "kmodmgr: error: \(lockFile) is held by another kmodmgr (pid \(getpid())) and --no-wait was given\n")
+        #expect(
+            refused.standardError == "kmodmgr: error: \(lockFile) is held by another kmodmgr (pid \(getpid())) and --no-wait was given\n")
         #expect(!root.exists("var/lib/kmodmgr/hello/1.0/\(kernel)"), "nothing was done")
 
         let waiting = Process()

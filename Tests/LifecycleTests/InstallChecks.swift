@@ -79,7 +79,9 @@ extension LifecycleRoot {
                 let parts = fields[1].split(separator: " ").map(String.init)
                 if fields[0] == "module" {
                     recorded.insert(String(parts[1].dropFirst()))
-                    if try sha256(String(parts[1].dropFirst())) != parts[2] { problems.append("\(parts[1]) does not hold what was installed") }
+                    if try sha256(String(parts[1].dropFirst())) != parts[2] {
+                        problems.append("\(parts[1]) does not hold what was installed")
+                    }
                 } else if fields[0] == "displaced" {
                     displaced.insert(String(parts[1].dropFirst()))
                     if try sha256(String(parts[2].dropFirst())) != parts[3] { problems.append("the backup \(parts[2]) is not intact") }
