@@ -9,22 +9,15 @@ struct UnbuildCommand: AsyncParsableCommand {
     @OptionGroup var options: LifecycleOptions
     @OptionGroup var selection: PackageSelection
 
-    @Option(name: [.customShort("k"), .customLong("kernel")], help: ArgumentHelp("A kernel release (repeatable).", valueName: "KVER"))
-    var kernels: [String] = []
+    @OptionGroup var kernels: KernelsOrAll
 
-    @Flag(name: .long, help: "Every kernel the package was built for.")
-    var all = false
-
-    func validate() throws {
-        _ = try selection.requiredReference()
-        if kernels.isEmpty == !all { throw ValidationError("give -k KVER (repeatable) or --all") }
-    }
+    func validate() throws { _ = try selection.requiredReference() }
 
     func run() async throws {
         let context = try options.context(diagnostics: StandardErrorDiagnostics())
         let reference = try selection.requiredReference()
         do {
-            let removed = try Unbuilding.unbuild(reference, kernels: kernels.map(KernelReference.init(parsing:)), context: context)
+            let removed = try Unbuilding.unbuild(reference, kernels: kernels.references, context: context)
             for entry in removed { Output.write("\(reference), \(entry.release), \(entry.arch): unbuilt\n") }
             if removed.isEmpty { Output.note("\(reference): nothing built for the kernels given") }
         } catch {

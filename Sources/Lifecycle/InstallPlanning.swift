@@ -72,7 +72,7 @@ enum InstallPlanning {
 
     /// The compression modules get for a kernel: the setting, else what most of its installed modules use (distros
     /// compress in packaging whatever the config says), else its `CONFIG_MODULE_COMPRESS_*`.
-    static func compression(settings: Settings, rivals: ModuleRivals, configured: String?) -> CompressionFormat {
+    static func compression(settings: Settings, rivals: ModuleRivals, configured: () -> String?) -> CompressionFormat {
         if let chosen = settings.compression, let format = CompressionFormat(rawValue: chosen) { return format }
         var counts = [CompressionFormat: Int]()
         for files in rivals.filesByName.values {
@@ -81,7 +81,7 @@ enum InstallPlanning {
             }
         }
         if let (format, _) = counts.max(by: { $0.value < $1.value }) { return format }
-        return configured.flatMap(CompressionFormat.init(rawValue:)) ?? .none
+        return configured().flatMap(CompressionFormat.init(rawValue:)) ?? .none
     }
 
     /// DKMS's version check, made honest: a same-named module whose `version:` is newer than ours is not replaced

@@ -45,7 +45,7 @@ struct KernelInstall {
         }
         let manifest = try storedManifest(build: build.build)
         let rivals = ModuleRivals(root: context.root, release: release)
-        let compression = InstallPlanning.compression(settings: context.settings, rivals: rivals, configured: configuredCompression())
+        let compression = InstallPlanning.compression(settings: context.settings, rivals: rivals, configured: configuredCompression)
         let plan = try InstallPlanning.plan(
             label: label, manifest: manifest,
             builtModule: { tree.builtModule(package.name, package.version, release: release, arch: arch, build: build.build, module: $0) },
@@ -168,6 +168,7 @@ struct KernelInstall {
         return owners
     }
 
+    /// The kernel's `CONFIG_MODULE_COMPRESS_*` choice; asked only when it has no modules to go by.
     private func configuredCompression() -> String? {
         let kernel = try? KernelInventory.kernel(
             release: release, root: context.root, buildDirectory: nil, digestCache: tree.kernelDigests)

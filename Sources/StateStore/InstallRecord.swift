@@ -91,10 +91,7 @@ public struct InstallRecord: Sendable, Equatable {
     }
 
     init(_ record: RecordFormat, file: FilePath) throws(StateError) {
-        func required(_ key: String) throws(StateError) -> String {
-            guard let value = record.value(key) else { throw .missingField(file: file.string, key: key) }
-            return value
-        }
+        func required(_ key: String) throws(StateError) -> String { try record.required(key, file: file) }
         func fields(_ key: String, count: Int) throws(StateError) -> [[String]] {
             var result = [[String]]()
             for value in record.values(key) {

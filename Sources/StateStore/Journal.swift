@@ -66,10 +66,7 @@ public struct Journal: Sendable, Equatable {
     }
 
     init(_ record: RecordFormat, file: FilePath) throws(StateError) {
-        func required(_ key: String) throws(StateError) -> String {
-            guard let value = record.value(key) else { throw .missingField(file: file.string, key: key) }
-            return value
-        }
+        func required(_ key: String) throws(StateError) -> String { try record.required(key, file: file) }
         guard let action = Action(rawValue: try required("action")) else {
             throw .malformedRecord(file: file.string, line: 0, reason: "unknown action '\(record.value("action") ?? "")'")
         }

@@ -23,6 +23,12 @@ public struct RecordFormat: Sendable, Equatable {
     /// The first value of `key`.
     public func value(_ key: String) -> String? { fields.first { $0.key == key }?.value }
 
+    /// The first value of `key`, which a record read from `file` must have.
+    func required(_ key: String, file: FilePath) throws(StateError) -> String {
+        guard let value = value(key) else { throw .missingField(file: file.string, key: key) }
+        return value
+    }
+
     /// Every value of `key`, in file order.
     public func values(_ key: String) -> [String] { fields.filter { $0.key == key }.map(\.value) }
 

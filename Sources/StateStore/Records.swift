@@ -26,10 +26,7 @@ public struct PackageRecord: Sendable, Equatable {
     }
 
     init(_ record: RecordFormat, file: FilePath) throws(StateError) {
-        func required(_ key: String) throws(StateError) -> String {
-            guard let value = record.value(key) else { throw .missingField(file: file.string, key: key) }
-            return value
-        }
+        func required(_ key: String) throws(StateError) -> String { try record.required(key, file: file) }
         self.init(
             name: try required("name"), version: try required("version"), source: try required("source"),
             added: Int(record.value("added") ?? "") ?? 0)
@@ -109,10 +106,7 @@ public struct BuildRecord: Sendable, Equatable {
     }
 
     init(_ record: RecordFormat, file: FilePath) throws(StateError) {
-        func required(_ key: String) throws(StateError) -> String {
-            guard let value = record.value(key) else { throw .missingField(file: file.string, key: key) }
-            return value
-        }
+        func required(_ key: String) throws(StateError) -> String { try record.required(key, file: file) }
         guard let state = BuildState(rawValue: try required("state")) else {
             throw .malformedRecord(file: file.string, line: 1, reason: "unknown state '\(record.value("state") ?? "")'")
         }

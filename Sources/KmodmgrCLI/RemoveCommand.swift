@@ -1,0 +1,29 @@
+import ArgumentParser
+import Lifecycle
+
+/// `kmodmgr remove`: uninstall, unbuild, and forget the package once nothing is left.
+struct RemoveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove",
+        abstract: "Uninstall and unbuild a package for some kernels (-k) or all (--all); forget it once no kernel is left.",
+        discussion: "The source under the source tree stays, as DKMS leaves it; `add` registers it again.")
+
+    @OptionGroup var options: LifecycleOptions
+    @OptionGroup var selection: PackageSelection
+
+    @OptionGroup var kernels: KernelsOrAll
+
+    func validate() throws { _ = try selection.requiredReference() }
+
+    func run() async throws {
+        let context = try options.context(diagnostics: StandardErrorDiagnostics())
+        let reference = try selection.requiredReference()
+        do {
+            let removal = try Unbuilding.remove(reference, kernels: kernels.references, context: context)
+            for entry in removal.kernels { Output.write("\(reference), \(entry.release), \(entry.arch): removed\n") }
+            if removal.unregistered { Output.write("\(reference): removed\n") }
+        } catch {
+            throw fail(error)
+        }
+    }
+}
