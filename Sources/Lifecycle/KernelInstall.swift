@@ -87,8 +87,7 @@ struct KernelInstall {
     /// Journal, apply, commit — or, if a step fails, undo every step and report that nothing changed.
     private func commit(_ journal: Journal, record: InstallRecord) throws(LifecycleError) {
         do throws(StateError) {
-            try state.markForReindex(release: release)
-            try state.writeJournal(journal)
+            try state.begin(journal)
         } catch {
             throw .state(error)
         }

@@ -51,8 +51,7 @@ public enum Uninstalling {
             transaction: TransactionIdentifier.next(), action: .uninstall, package: name, version: version, release: release,
             arch: arch, steps: steps)
         do throws(StateError) {
-            try state.markForReindex(release: release)
-            try state.writeJournal(journal)
+            try state.begin(journal)
             FaultInjection.point()
             try state.removeInstallRecord(name, version, release: release, arch: arch)
             FaultInjection.point()

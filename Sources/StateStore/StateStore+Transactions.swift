@@ -29,7 +29,10 @@ extension StateStore {
 
     // MARK: Journals
 
-    public func writeJournal(_ journal: Journal) throws(StateError) {
+    /// Starts a transaction: marks its kernel for re-indexing, then writes its journal — both durable before any
+    /// file under `lib/modules` changes, so no transaction can leave an index behind that nothing will catch up.
+    public func begin(_ journal: Journal) throws(StateError) {
+        try markForReindex(release: journal.release)
         try write(journal.record, to: tree.journal(journal.transaction))
     }
 
