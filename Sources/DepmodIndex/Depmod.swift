@@ -26,8 +26,11 @@ public enum Depmod {
 
     /// `generate` once the module directory is known to exist.
     private static func make(_ request: DepmodRequest, sink: any DiagnosticSink) throws(DepmodError) -> GeneratedIndex {
-        let inputs = try ModuleSet(request, sink: sink)
-        let cache = request.useCache ? ParseCache.load(from: request.moduleDirectory) : ParseCache()
+        // Walking the tree and decoding the cache are independent and take about as long as each other.
+        let (found, cache) = concurrently(
+            { Result { () throws(DepmodError) in try ModuleSet(request, sink: sink) } },
+            { request.useCache ? ParseCache.load(from: request.moduleDirectory) : ParseCache() })
+        let inputs = try found.get()
         let reading = ModuleReading(modules: inputs.modules, cache: cache)
         for (module, facts) in zip(inputs.modules, reading.facts) where facts.unreadableReason != nil {
             sink.warning("failed to load symbols: \(facts.unreadableReason!)", file: module.hostPath)

@@ -24,3 +24,29 @@ extension Array {
         }
     }
 }
+
+/// Runs `first` and `second` at the same time (one of them on another thread) and returns both results — for
+/// two independent phases such as walking a directory tree while decoding a file.
+public func concurrently<A, B>(_ first: () -> A, _ second: () -> B) -> (A, B) {
+    var firstResult: A?
+    var secondResult: B?
+    withoutActuallyEscaping(first) { first in
+        withoutActuallyEscaping(second) { second in
+            // Each iteration writes only its own result; concurrentPerform returns after both.
+            nonisolated(unsafe) let first = first
+            nonisolated(unsafe) let second = second
+            nonisolated(unsafe) let firstSlot = UnsafeMutablePointer<A?>.allocate(capacity: 1)
+            nonisolated(unsafe) let secondSlot = UnsafeMutablePointer<B?>.allocate(capacity: 1)
+            firstSlot.initialize(to: nil)
+            secondSlot.initialize(to: nil)
+            DispatchQueue.concurrentPerform(iterations: 2) { index in
+                if index == 0 { firstSlot.pointee = first() } else { secondSlot.pointee = second() }
+            }
+            firstResult = firstSlot.move()
+            secondResult = secondSlot.move()
+            firstSlot.deallocate()
+            secondSlot.deallocate()
+        }
+    }
+    return (firstResult!, secondResult!)
+}

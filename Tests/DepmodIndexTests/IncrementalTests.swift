@@ -93,6 +93,42 @@ import Testing
         #expect(changed.isEmpty, "the installed tree changed: \(changed.prefix(10))")
     }
 
+    /// What an admin installing and removing packages does to a kernel's tree, over and over: each run after a
+    /// module comes or goes reads just that module, writes exactly what an uncached run writes, and leaves a
+    /// cache the next run can use — whether that cache copied the unchanged entries through (appending strings
+    /// the old ones no longer use) or was written whole again, which must happen often enough that the file
+    /// stays near the size a whole rewrite gives.
+    @Test func cacheSurvivesManyInstallsAndRemovals() throws {
+        let tree = try indexedSampleTree()
+        let cacheFile = tree.ourModuleDirectory.appendingPathComponent("modules.kmodmgr-cache.bin")
+        let wholeSize = try bytes(of: cacheFile).count
+        let donors = ["kernel/fs/fat/fat.ko", "kernel/fs/fuse/fuse.ko", "kernel/fs/fat/vfat.ko"]
+        var largest = 0
+        for round in 0..<60 {
+            let installed = "updates/kmodmgr/churn\(round / 2 % 3).ko"
+            let add = round % 2 == 0
+            try tree.modify { tree in
+                if add {
+                    try tree.replace(installed, with: try bytes(of: tree.url(donors[round / 2 % donors.count])))
+                } else {
+                    try tree.remove(installed)
+                }
+            }
+            let run = try Depmod.run(tree.request, sink: CollectingDiagnosticSink())
+            #expect(run.modulesRead == (add ? 1 : 0), "round \(round): read \(run.modulesRead) modules")
+            var uncached = tree.request
+            uncached.useCache = false
+            let fresh = try Depmod.generate(uncached, sink: CollectingDiagnosticSink())
+            for difference in tree.differences(from: fresh.filesByName, what: "an uncached run") {
+                Issue.record("round \(round): \(difference)")
+            }
+            largest = max(largest, try bytes(of: cacheFile).count)
+        }
+        #expect(largest * 4 <= wholeSize * 5, "the cache grew from \(wholeSize) to \(largest) bytes: unused strings are never dropped")
+        let settled = try Depmod.run(tree.request, sink: CollectingDiagnosticSink())
+        #expect(settled.modulesRead == 0, "an unchanged tree re-read \(settled.modulesRead) modules")
+    }
+
     /// A cache file that is damaged or foreign is not trusted: every module is read again, the index is exactly
     /// the cold run's, and the next run finds a good cache again.
     @Test(arguments: CacheDamage.allCases)

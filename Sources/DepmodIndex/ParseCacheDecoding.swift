@@ -1,0 +1,116 @@
+import Codecs
+import ModuleELF
+import SystemSupport
+
+/// Decodes what `CacheWriter` wrote (format: `ParseCache`); any inconsistency throws, and the caller then starts
+/// from an empty cache.
+struct CacheReader {
+    struct Truncated: Error {}
+
+    private var bytes: [UInt8]
+    private var offset = 0
+    /// The string table; shared strings stay shared in memory.
+    private var table: [String] = []
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    mutating func readCache() throws(Truncated) -> ParseCache {
+        guard bytes.starts(with: ParseCache.header), bytes.count >= ParseCache.header.count + 4 else { throw Truncated() }
+        let stored = bytes[(bytes.count - 4)...].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        let computed = bytes.withUnsafeBytes { Checksum.crc32(UnsafeRawBufferPointer(rebasing: $0[..<(bytes.count - 4)])) }
+        guard stored == computed else { throw Truncated() }
+        bytes.removeLast(4)
+        offset = ParseCache.header.count
+        let compactedStringCount = try count()
+        let stringCount = try count()
+        let stringRecordsStart = offset
+        table.reserveCapacity(stringCount)
+        for _ in 0..<stringCount {
+            let length = try count()
+            table.append(String(decoding: bytes[offset..<(offset + length)], as: UTF8.self))
+            offset += length
+        }
+        let stringRecords = stringRecordsStart..<offset
+        var cache = ParseCache()
+        let entryCount = try count()
+        cache.entries.reserveCapacity(entryCount)
+        for _ in 0..<entryCount {
+            let start = offset
+            let path = try string()
+            var entry = try self.entry()
+            entry.encoded = start..<offset
+            cache.entries[path] = entry
+        }
+        cache.fingerprint = try string()
+        for _ in 0..<(try count()) {
+            let name = try string()
+            guard let size = Int(exactly: try integer()) else { throw Truncated() }
+            cache.outputSizes[name] = size
+        }
+        guard offset == bytes.count else { throw Truncated() }
+        cache.source = EncodedSource(
+            bytes: bytes, stringRecords: stringRecords, stringCount: stringCount, compactedStringCount: compactedStringCount)
+        return cache
+    }
+
+    /// One entry after its path: the file's status and what it holds.
+    private mutating func entry() throws(Truncated) -> ParseCache.Entry {
+        let size = Int64(bitPattern: try integer())
+        let modification = Int64(bitPattern: try integer())
+        let inode = try integer()
+        let device = try integer()
+        let status = FileStatus(kind: .regularFile, size: size, device: device, inode: inode, modificationNanoseconds: modification)
+        var facts = ModuleFacts()
+        if try byte() == 0 {
+            facts.unreadableReason = try string()
+        } else {
+            for _ in 0..<(try count()) {
+                let name = try string()
+                let hasCRC = try byte() == 1
+                let crc = try integer()
+                facts.exports.append(.init(name: name, crc: hasCRC ? crc : nil))
+            }
+            for _ in 0..<(try count()) {
+                facts.imports.append(.init(name: try string(), crc: try integer(), isWeak: try byte() == 1))
+            }
+            for _ in 0..<(try count()) {
+                facts.modinfo.append(ModinfoEntry(key: try string(), value: try string()))
+            }
+        }
+        return ParseCache.Entry(status: status, facts: facts)
+    }
+
+    private mutating func byte() throws(Truncated) -> UInt8 {
+        guard offset < bytes.count else { throw Truncated() }
+        offset += 1
+        return bytes[offset - 1]
+    }
+
+    private mutating func integer() throws(Truncated) -> UInt64 {
+        try littleEndian(width: 8)
+    }
+
+    private mutating func count() throws(Truncated) -> Int {
+        let value = Int(try littleEndian(width: 4))
+        // No count can exceed the bytes left; this stops a corrupt count from reserving gigabytes.
+        guard value <= bytes.count - offset else { throw Truncated() }
+        return value
+    }
+
+    private mutating func string() throws(Truncated) -> String {
+        let index = Int(try littleEndian(width: 4))
+        guard index < table.count else { throw Truncated() }
+        return table[index]
+    }
+
+    /// The next `width` bytes as a little-endian unsigned integer.
+    private mutating func littleEndian(width: Int) throws(Truncated) -> UInt64 {
+        guard offset + width <= bytes.count else { throw Truncated() }
+        var value: UInt64 = 0
+        for index in (0..<width).reversed() { value = value << 8 | UInt64(bytes[offset + index]) }
+        offset += width
+        return value
+    }
+}
