@@ -18,7 +18,15 @@ struct IndexContents {
     func bytes(of file: IndexFile) throws(IndexFormatError) -> [UInt8] {
         switch file {
         case .dep: return text { out in for line in dependencyLines { out.line(line) } }
-        case .depBin: return try index(dependencyLines.enumerated().map { (modules[$0].name, $1, UInt32($0)) }, file)
+        case .depBin:
+            return try index(file) { entries in
+                entries.trie.reserveCapacity(
+                    entries: dependencyLines.count, keyBytes: modules.reduce(0) { $0 + $1.name.utf8.count },
+                    valueBytes: dependencyLines.reduce(0) { $0 + $1.utf8.count })
+                for (index, line) in dependencyLines.enumerated() {
+                    entries.add(key: modules[index].name, value: line, priority: UInt32(index))
+                }
+            }
         case .alias:
             return text { out in
                 out.append(IndexHeader.alias)
@@ -26,7 +34,14 @@ struct IndexContents {
                     for alias in facts[index].values(of: "alias") { out.line("alias ", alias, " ", modules[index].name) }
                 }
             }
-        case .aliasBin: return try index(aliasKeys(), file)
+        case .aliasBin:
+            return try index(file) { entries in
+                for index in facts.indices {
+                    for entry in facts[index].modinfo where entry.key == "alias" {
+                        entries.add(alias: entry.value, value: modules[index].name, priority: UInt32(index))
+                    }
+                }
+            }
         case .softdep:
             return text { out in
                 out.append(IndexHeader.softdep)
@@ -39,13 +54,21 @@ struct IndexContents {
                 out.append(IndexHeader.symbols)
                 for symbol in ownedSymbols { out.line("alias symbol:", symbol.name, " ", modules[symbol.owner].name) }
             }
-        case .symbolsBin: return try index(ownedSymbols.map { ("symbol:" + $0.name, modules[$0.owner].name, UInt32($0.owner)) }, file)
+        case .symbolsBin:
+            return try index(file) { entries in
+                entries.trie.reserveCapacity(
+                    entries: ownedSymbols.count, keyBytes: ownedSymbols.reduce(0) { $0 + "symbol:".utf8.count + $1.name.utf8.count },
+                    valueBytes: ownedSymbols.reduce(0) { $0 + modules[$1.owner].name.utf8.count })
+                for symbol in ownedSymbols {
+                    entries.add(keyPrefix: "symbol:", key: symbol.name, value: modules[symbol.owner].name, priority: UInt32(symbol.owner))
+                }
+            }
         case .builtinBin:
             guard let builtinList else { return missing("modules.builtin") }
-            return try index(BuiltinIndexes.moduleKeys(builtinList, sink: sink), file)
+            return try index(file, BuiltinIndexes.moduleKeys(builtinList, sink: sink))
         case .builtinAliasBin:
             guard let builtinModinfo else { return missing("modules.builtin.modinfo") }
-            return try index(BuiltinIndexes.aliasKeys(builtinModinfo, sink: sink), file)
+            return try index(file, BuiltinIndexes.aliasKeys(builtinModinfo, sink: sink))
         case .devname:
             let lines = devnameLines()
             return lines.isEmpty
@@ -54,18 +77,6 @@ struct IndexContents {
                     out.append(IndexHeader.devname)
                     for line in lines { out.append(line) }
                 }
-        }
-    }
-
-    private func aliasKeys() -> [(String, String, UInt32)] {
-        facts.indices.flatMap { index in
-            facts[index].values(of: "alias").compactMap { alias -> (String, String, UInt32)? in
-                guard let key = AliasNormalization.normalize(alias) else {
-                    sink.warning("Unmatched bracket in \(alias)")
-                    return nil
-                }
-                return (key, modules[index].name, UInt32(index))
-            }
         }
     }
 
@@ -85,23 +96,61 @@ struct IndexContents {
         return buffer.bytes
     }
 
-    private func index(_ entries: [(key: String, value: String, priority: UInt32)], _ file: IndexFile) throws(IndexFormatError) -> [UInt8] {
-        var trie = IndexTrie()
-        for entry in entries where !trie.add(key: entry.key, value: entry.value, priority: entry.priority) {
-            sink.warning("\(file.fileName): '\(entry.key)' left out (keys must be 7-bit ASCII, values free of NUL)")
-        }
+    /// A binary index of what `add` puts in. Entries go straight into the trie, with no list of strings in
+    /// between: `modules.alias.bin` alone has ~26,000.
+    private func index(_ file: IndexFile, _ add: (inout IndexEntries) -> Void) throws(IndexFormatError) -> [UInt8] {
+        var entries = IndexEntries(file: file, sink: sink)
+        add(&entries)
         if warnDuplicates {
-            for duplicate in trie.duplicateValues {
+            for duplicate in entries.trie.duplicateValues {
                 sink.warning("\(file.fileName): duplicate value '\(duplicate.value)' for key '\(duplicate.key)'")
             }
         }
-        return try trie.serialized(layout)
+        return try entries.trie.serialized(layout)
+    }
+
+    private func index(_ file: IndexFile, _ list: [(key: String, value: String, priority: UInt32)]) throws(IndexFormatError) -> [UInt8] {
+        try index(file) { entries in
+            for entry in list { entries.add(key: entry.key, value: entry.value, priority: entry.priority) }
+        }
     }
 
     /// A missing builtin input still gives an (empty, 0-byte) output file, as depmod writes.
     private func missing(_ input: String) -> [UInt8] {
         sink.warning("could not open \(input): no such file; writing an empty index")
         return []
+    }
+}
+
+/// Fills the trie of one binary index, reporting the entries it leaves out.
+struct IndexEntries {
+    var trie = IndexTrie()
+    let file: IndexFile
+    let sink: any DiagnosticSink
+    /// Reused for every normalised alias.
+    private var key: [UInt8] = []
+
+    init(file: IndexFile, sink: any DiagnosticSink) {
+        self.file = file
+        self.sink = sink
+    }
+
+    mutating func add(keyPrefix: String = "", key: String, value: String, priority: UInt32) {
+        if !trie.add(keyPrefix: keyPrefix, key: key, value: value, priority: priority) { reportLeftOut(keyPrefix + key) }
+    }
+
+    /// Adds `value` under the normalised `alias`, or reports an alias that cannot be normalised.
+    mutating func add(alias: String, value: String, priority: UInt32) {
+        key.removeAll(keepingCapacity: true)
+        guard AliasNormalization.normalize(alias, appendingTo: &key) else {
+            sink.warning("Unmatched bracket in \(alias)")
+            return
+        }
+        if !trie.add(key: key, value: value, priority: priority) { reportLeftOut(String(decoding: key, as: UTF8.self)) }
+    }
+
+    private func reportLeftOut(_ key: String) {
+        sink.warning("\(file.fileName): '\(key)' left out (keys must be 7-bit ASCII, values free of NUL)")
     }
 }
 

@@ -1,93 +1,112 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The keys and values of one binary index file, in the order depmod adds them; `serialized` lays them out as
 /// the trie `IndexWriter` documents.
+///
+/// Made for tens of thousands of keys (`modules.alias.bin` has ~26,000): the bytes of every key and every value
+/// go into two arenas, and an entry holds only integers pointing into them. Sorting then moves plain integers,
+/// with no reference counting, and a whole index costs a handful of allocations instead of several per key.
 struct IndexTrie {
-    /// Every key's bytes, back to back; entries point into it (one allocation instead of one per key).
-    private var arena: [UInt8] = []
+    /// Every key's bytes, back to back.
+    private var keyBytes: [UInt8] = []
+    /// Every value's bytes, back to back (without the NUL the file adds).
+    private var valueBytes: [UInt8] = []
+    /// In the order added: the position breaks ties between equal keys of equal priority.
     private var entries: [Entry] = []
 
+    /// One value under one key: where both lie in the arenas, and the value's priority.
     struct Entry {
-        let keyStart: Int
-        let keyLength: Int
-        let value: IndexValue
+        var keyStart: Int
+        var keyLength: Int
+        var valueStart: Int
+        var valueLength: Int
+        var priority: UInt32
+
+        var keyEnd: Int { keyStart + keyLength }
+        var valueEnd: Int { valueStart + valueLength }
     }
 
-    /// Adds `value` under `key`. Returns false (and adds nothing) when the key is not 7-bit ASCII or the value
-    /// holds a NUL, which the format cannot represent.
+    /// Adds `value` under `keyPrefix` + `key`. Returns false (and adds nothing) when the key is not 7-bit ASCII
+    /// or the value holds a NUL, which the format cannot represent.
     @discardableResult
-    mutating func add(key: String, value: String, priority: UInt32) -> Bool {
-        guard key.utf8.allSatisfy({ $0 < 0x80 }), !value.utf8.contains(0) else { return false }
-        let start = arena.count
-        arena.append(contentsOf: key.utf8)
-        entries.append(Entry(keyStart: start, keyLength: arena.count - start, value: IndexValue(priority: priority, value: value)))
+    mutating func add(keyPrefix: String = "", key: String, value: String, priority: UInt32) -> Bool {
+        Self.withBytes(of: keyPrefix) { keyPrefix in
+            Self.withBytes(of: key) { key in
+                Self.withBytes(of: value) { value in append(keyPrefix, key, value: value, priority: priority) }
+            }
+        }
+    }
+
+    /// `add(key:value:priority:)` for a key already in bytes (one built in a reused buffer).
+    @discardableResult
+    mutating func add(key: [UInt8], value: String, priority: UInt32) -> Bool {
+        key.withUnsafeBufferPointer { key in
+            Self.withBytes(of: value) { value in append(UnsafeBufferPointer(start: nil, count: 0), key, value: value, priority: priority) }
+        }
+    }
+
+    /// Calls `body` with the string's UTF-8 bytes, in place unless the string is not stored contiguously.
+    private static func withBytes<Result>(of string: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        if let result = string.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var string = string
+        return string.withUTF8(body)
+    }
+
+    /// Checks and stores one entry whose key is `keyPrefix` + `key`.
+    private mutating func append(
+        _ keyPrefix: UnsafeBufferPointer<UInt8>, _ key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>,
+        priority: UInt32
+    ) -> Bool {
+        // Reductions without branches, which the compiler vectorises: no byte has its top bit set, and the
+        // smallest byte is not 0.
+        guard (keyPrefix.reduce(0, |) | key.reduce(0, |)) < 0x80, value.reduce(UInt8.max, min) != 0 else { return false }
+        entries.append(
+            Entry(
+                keyStart: keyBytes.count, keyLength: keyPrefix.count + key.count, valueStart: valueBytes.count,
+                valueLength: value.count, priority: priority))
+        keyBytes.append(contentsOf: keyPrefix)
+        keyBytes.append(contentsOf: key)
+        valueBytes.append(contentsOf: value)
         return true
+    }
+
+    /// Makes room for `count` entries whose keys and values take `keyBytes` and `valueBytes`, for a caller that
+    /// knows: the arrays then grow once, instead of doubling their way up, copying and touching new memory each
+    /// time (`modules.dep.bin`'s values alone are ~700 KB).
+    mutating func reserveCapacity(entries count: Int, keyBytes: Int, valueBytes: Int) {
+        entries.reserveCapacity(entries.count + count)
+        self.keyBytes.reserveCapacity(self.keyBytes.count + keyBytes)
+        self.valueBytes.reserveCapacity(self.valueBytes.count + valueBytes)
     }
 
     /// Keys that received the same value more than once (what `depmod -w` warns about), in key order.
     var duplicateValues: [(key: String, value: String)] {
+        let sorted = sortedEntries()
         var result = [(key: String, value: String)]()
-        for group in sortedGroups() {
-            var seen = Set<String>()
-            let key = String(decoding: arena[group.keyStart..<(group.keyStart + group.keyLength)], as: UTF8.self)
-            for value in group.values where !seen.insert(value.value).inserted { result.append((key, value.value)) }
+        var start = 0
+        while start < sorted.count {
+            let key = keyBytes[sorted[start].keyStart..<sorted[start].keyEnd]
+            var end = start + 1
+            while end < sorted.count && keyBytes[sorted[end].keyStart..<sorted[end].keyEnd] == key { end += 1 }
+            var seen = Set<ArraySlice<UInt8>>()
+            for entry in sorted[start..<end] {
+                let value = valueBytes[entry.valueStart..<entry.valueEnd]
+                if !seen.insert(value).inserted {
+                    result.append((String(decoding: key, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+                }
+            }
+            start = end
         }
         return result
     }
 
     /// The index file's bytes in `layout`.
     func serialized(_ layout: IndexLayout) throws(IndexFormatError) -> [UInt8] {
-        try arena.withUnsafeBufferPointer { arena throws(IndexFormatError) in
-            let groups = sortedGroups()
-            let root = TrieNode.build(groups[...], arena: arena, depth: 0, isRoot: true)
-            var writer = IndexWriter()
-            try writer.write(root, layout: layout)
-            return writer.bytes
-        }
+        let trie = FlatTrie(keyBytes: keyBytes, valueBytes: valueBytes, sortedEntries: sortedEntries())
+        return try IndexWriter.bytes(of: trie, layout: layout)
     }
 
-    /// One key and its values in index order.
-    struct KeyGroup {
-        let keyStart: Int
-        let keyLength: Int
-        let values: [IndexValue]
-    }
-
-    /// The distinct keys in byte order, each with its values ascending by priority and, within a priority, newest
-    /// first (depmod inserts a value in front of values of equal priority) — all from one sort of the entries.
-    private func sortedGroups() -> [KeyGroup] {
-        arena.withUnsafeBufferPointer { arena in
-            let order = entries.indices.sorted { lhs, rhs in
-                let a = entries[lhs]
-                let b = entries[rhs]
-                let common = min(a.keyLength, b.keyLength)
-                let compared = common == 0 ? 0 : memcmp(arena.baseAddress! + a.keyStart, arena.baseAddress! + b.keyStart, common)
-                if compared != 0 { return compared < 0 }
-                if a.keyLength != b.keyLength { return a.keyLength < b.keyLength }
-                if a.value.priority != b.value.priority { return a.value.priority < b.value.priority }
-                return lhs > rhs
-            }
-            var groups = [KeyGroup]()
-            var index = 0
-            while index < order.count {
-                let first = entries[order[index]]
-                var values = [first.value]
-                index += 1
-                while index < order.count {
-                    let next = entries[order[index]]
-                    guard next.keyLength == first.keyLength,
-                        first.keyLength == 0
-                            || memcmp(arena.baseAddress! + next.keyStart, arena.baseAddress! + first.keyStart, first.keyLength) == 0
-                    else { break }
-                    values.append(next.value)
-                    index += 1
-                }
-                groups.append(KeyGroup(keyStart: first.keyStart, keyLength: first.keyLength, values: values))
-            }
-            return groups
-        }
+    /// The entries in index order (see `EntryOrder`).
+    private func sortedEntries() -> [Entry] {
+        EntryOrder.sorted(entries, keys: keyBytes)
     }
 }
 
@@ -97,44 +116,4 @@ public enum IndexLayout: String, Sendable, CaseIterable {
     case v30
     /// Pre-order, root first: what kmod 34 writes.
     case v34
-}
-
-/// One value stored under a key.
-struct IndexValue: Sendable, Equatable {
-    let priority: UInt32
-    let value: String
-}
-
-/// A node of the path-compressed trie, built from sorted keys. (A class: a recursive value type through an
-/// array of tuples trips the compiler's layout check in incremental builds.)
-final class TrieNode {
-    var prefix: [UInt8] = []
-    var children: [(character: UInt8, node: TrieNode)] = []
-    var values: [IndexValue] = []
-
-    /// The node for the keys in `keys` (sorted, distinct, all sharing their first `depth` bytes).
-    static func build(_ keys: ArraySlice<IndexTrie.KeyGroup>, arena: UnsafeBufferPointer<UInt8>, depth: Int, isRoot: Bool) -> TrieNode {
-        let node = TrieNode()
-        guard let first = keys.first else { return node }
-        func byte(_ group: IndexTrie.KeyGroup, _ offset: Int) -> UInt8 { arena[group.keyStart + offset] }
-        var end = depth
-        if !isRoot {
-            // Sorted keys: what the first and last share, every key in between shares.
-            let last = keys[keys.index(before: keys.endIndex)]
-            while end < first.keyLength && end < last.keyLength && byte(first, end) == byte(last, end) { end += 1 }
-        }
-        node.prefix = Array(arena[(first.keyStart + depth)..<(first.keyStart + end)])
-        var rest = keys
-        if first.keyLength == end {
-            node.values = first.values
-            rest = rest.dropFirst()
-        }
-        while let head = rest.first {
-            let character = byte(head, end)
-            let groupEnd = rest.firstIndex { byte($0, end) != character } ?? rest.endIndex
-            node.children.append((character, build(rest[rest.startIndex..<groupEnd], arena: arena, depth: end + 1, isRoot: false)))
-            rest = rest[groupEnd...]
-        }
-        return node
-    }
 }

@@ -32,114 +32,142 @@
 /// ascending character order, then the node, so the root record is the last thing in the file. kmod 34 writes
 /// **pre-order** (`IndexLayout.v34`): the root at offset 12, then each child subtree depth-first. Readers accept
 /// both. An empty index is 12 bytes: the header with root reference 12 and an empty root record.
-struct IndexWriter {
+enum IndexWriter {
     static let magic: UInt32 = 0xB007_F457
     static let version: UInt32 = 0x0002_0001
     static let hasPrefix: UInt32 = 0x8000_0000
     static let hasValues: UInt32 = 0x4000_0000
     static let hasChildren: UInt32 = 0x2000_0000
     static let offsetMask: UInt32 = 0x0FFF_FFFF
+    static let headerSize = 12
 
-    private(set) var bytes: [UInt8] = []
-
-    mutating func write(_ root: TrieNode, layout: IndexLayout) throws(IndexFormatError) {
-        bytes = []
-        append(Self.magic)
-        append(Self.version)
-        append(0)
-        let rootReference: UInt32
-        switch layout {
-        case .v30: rootReference = try writePostOrder(root)
-        case .v34: rootReference = try writePreOrder(root, subtreeSizes: Self.subtreeSizes(root))
+    /// The index file for `trie` in `layout`. Every record's size is known from the trie alone, so every
+    /// record's offset is worked out first; the records are then written straight to their places in a buffer
+    /// of the file's exact size, in whatever order the nodes come.
+    static func bytes(of trie: FlatTrie, layout: IndexLayout) throws(IndexFormatError) -> [UInt8] {
+        let nodes = trie.nodes
+        let recordSizes = nodes.map { recordSize($0, in: trie) }
+        // A subtree's records fill one region of the file. Children come after their parent in `nodes`, so
+        // walking backwards sizes every child's subtree before its parent's.
+        var subtreeSizes = recordSizes
+        for index in nodes.indices.reversed() {
+            for child in nodes[index].children { subtreeSizes[index] += subtreeSizes[child] }
         }
-        guard bytes.count <= Int(Self.offsetMask) else { throw .tooLarge(bytes: bytes.count) }
-        patch(rootReference, at: 8)
-    }
-
-    /// Children first (ascending character), then the node; returns the node's reference.
-    private mutating func writePostOrder(_ node: TrieNode) throws(IndexFormatError) -> UInt32 {
-        var references = [(UInt8, UInt32)]()
-        references.reserveCapacity(node.children.count)
-        for child in node.children { references.append((child.character, try writePostOrder(child.node))) }
-        return try writeRecord(node, childReferences: references)
-    }
-
-    /// The node, then each child subtree; child offsets come from the subtree sizes computed beforehand.
-    private mutating func writePreOrder(_ node: TrieNode, subtreeSizes: SubtreeSizes) throws(IndexFormatError) -> UInt32 {
-        var childOffset = bytes.count + Self.recordSize(node)
-        var references = [(UInt8, UInt32)]()
-        for (index, child) in node.children.enumerated() {
-            references.append((child.character, UInt32(truncatingIfNeeded: childOffset) | Self.flags(child.node)))
-            childOffset += subtreeSizes.children[index].total
-        }
-        let reference = try writeRecord(node, childReferences: references)
-        for (index, child) in node.children.enumerated() {
-            _ = try writePreOrder(child.node, subtreeSizes: subtreeSizes.children[index])
-        }
-        return reference
-    }
-
-    private mutating func writeRecord(_ node: TrieNode, childReferences: [(UInt8, UInt32)]) throws(IndexFormatError) -> UInt32 {
-        let offset = bytes.count
-        guard offset <= Int(Self.offsetMask) else { throw .tooLarge(bytes: offset) }
-        if !node.prefix.isEmpty {
-            bytes.append(contentsOf: node.prefix)
-            bytes.append(0)
-        }
-        if let first = childReferences.first?.0, let last = childReferences.last?.0 {
-            bytes.append(first)
-            bytes.append(last)
-            var slots = [UInt32](repeating: 0, count: Int(last - first) + 1)
-            for (character, reference) in childReferences { slots[Int(character - first)] = reference }
-            for slot in slots { append(slot) }
-        }
-        if !node.values.isEmpty {
-            append(UInt32(node.values.count))
-            for value in node.values {
-                append(value.priority)
-                bytes.append(contentsOf: value.value.utf8)
-                bytes.append(0)
+        // Walking forwards, each node learns where its region starts before its children are reached.
+        // Pre-order: the node at its region's start, then its children's regions in character order.
+        // Post-order: the children's regions first, the node at the end.
+        var offsets = [Int](repeating: headerSize, count: nodes.count)
+        for (index, node) in nodes.enumerated() {
+            let regionStart = offsets[index]
+            var childRegionStart: Int
+            switch layout {
+            case .v30:
+                offsets[index] = regionStart + subtreeSizes[index] - recordSizes[index]
+                childRegionStart = regionStart
+            case .v34:
+                childRegionStart = regionStart + recordSizes[index]
+            }
+            for child in node.children {
+                offsets[child] = childRegionStart
+                childRegionStart += subtreeSizes[child]
             }
         }
-        return UInt32(offset) | Self.flags(node)
-    }
-
-    static func flags(_ node: TrieNode) -> UInt32 {
-        (node.prefix.isEmpty ? 0 : hasPrefix) | (node.values.isEmpty ? 0 : hasValues) | (node.children.isEmpty ? 0 : hasChildren)
-    }
-
-    static func recordSize(_ node: TrieNode) -> Int {
-        var size = node.prefix.isEmpty ? 0 : node.prefix.count + 1
-        if let first = node.children.first?.character, let last = node.children.last?.character {
-            size += 2 + 4 * (Int(last - first) + 1)
+        let size = headerSize + subtreeSizes[0]
+        guard size <= Int(offsetMask) else {
+            // What writing record after record would hit first: a record starting past the limit, else the end.
+            throw .tooLarge(bytes: offsets.filter { $0 > Int(offsetMask) }.min() ?? size)
         }
-        if !node.values.isEmpty { size += 4 + node.values.reduce(0) { $0 + 4 + $1.value.utf8.count + 1 } }
+        return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            let file = UnsafeMutableRawBufferPointer(buffer)
+            store(magic, in: file, at: 0)
+            store(version, in: file, at: 4)
+            store(reference(0, in: trie, offsets: offsets), in: file, at: 8)
+            trie.keyBytes.withUnsafeBytes { keys in
+                trie.valueBytes.withUnsafeBytes { values in
+                    for index in nodes.indices {
+                        writeRecord(index, of: trie, keys: keys, values: values, offsets: offsets, into: file)
+                    }
+                }
+            }
+            // The records tile the file from the header to the end, so every byte is now set.
+            initialized = size
+        }
+    }
+
+    /// Writes node `index`'s record at its offset: prefix, children, values, each only when present.
+    private static func writeRecord(
+        _ index: Int, of trie: FlatTrie, keys: UnsafeRawBufferPointer, values: UnsafeRawBufferPointer, offsets: [Int],
+        into file: UnsafeMutableRawBufferPointer
+    ) {
+        let node = trie.nodes[index]
+        var position = offsets[index]
+        if !node.prefix.isEmpty {
+            copy(keys, node.prefix, into: file, at: position)
+            position += node.prefix.count
+            file[position] = 0
+            position += 1
+        }
+        if let (first, last) = characterRange(node, in: trie) {
+            file[position] = first
+            file[position + 1] = last
+            position += 2
+            // One slot per character from first to last: 0 where no child hangs.
+            let slots = 4 * (Int(last - first) + 1)
+            file.baseAddress!.advanced(by: position).initializeMemory(as: UInt8.self, repeating: 0, count: slots)
+            for child in node.children {
+                store(reference(child, in: trie, offsets: offsets), in: file, at: position + 4 * Int(trie.nodes[child].character - first))
+            }
+            position += slots
+        }
+        if !node.values.isEmpty {
+            store(UInt32(node.values.count), in: file, at: position)
+            position += 4
+            for value in node.values {
+                let entry = trie.entries[value]
+                store(entry.priority, in: file, at: position)
+                position += 4
+                copy(values, entry.valueStart..<entry.valueEnd, into: file, at: position)
+                position += entry.valueLength
+                file[position] = 0
+                position += 1
+            }
+        }
+    }
+
+    /// How many bytes node's record takes.
+    private static func recordSize(_ node: FlatTrie.Node, in trie: FlatTrie) -> Int {
+        var size = node.prefix.isEmpty ? 0 : node.prefix.count + 1
+        if let (first, last) = characterRange(node, in: trie) { size += 2 + 4 * (Int(last - first) + 1) }
+        if !node.values.isEmpty {
+            size += 4
+            for value in node.values { size += 4 + trie.entries[value].valueLength + 1 }
+        }
         return size
     }
 
-    /// The byte size of each subtree, mirroring the tree's shape.
-    struct SubtreeSizes {
-        let total: Int
-        let children: [SubtreeSizes]
+    /// The characters of the first and last child (children are in ascending character order).
+    private static func characterRange(_ node: FlatTrie.Node, in trie: FlatTrie) -> (first: UInt8, last: UInt8)? {
+        guard let first = node.children.first, let last = node.children.last else { return nil }
+        return (trie.nodes[first].character, trie.nodes[last].character)
     }
 
-    static func subtreeSizes(_ node: TrieNode) -> SubtreeSizes {
-        let children = node.children.map { subtreeSizes($0.node) }
-        return SubtreeSizes(total: recordSize(node) + children.reduce(0) { $0 + $1.total }, children: children)
+    /// Node `index`'s offset and flags.
+    private static func reference(_ index: Int, in trie: FlatTrie, offsets: [Int]) -> UInt32 {
+        let node = trie.nodes[index]
+        return UInt32(truncatingIfNeeded: offsets[index]) | (node.prefix.isEmpty ? 0 : hasPrefix)
+            | (node.values.isEmpty ? 0 : hasValues) | (node.children.isEmpty ? 0 : hasChildren)
     }
 
-    private mutating func append(_ value: UInt32) {
-        bytes.append(UInt8(value >> 24))
-        bytes.append(UInt8(value >> 16 & 0xFF))
-        bytes.append(UInt8(value >> 8 & 0xFF))
-        bytes.append(UInt8(value & 0xFF))
+    private static func copy(
+        _ source: UnsafeRawBufferPointer, _ range: Range<Int>, into file: UnsafeMutableRawBufferPointer, at offset: Int
+    ) {
+        guard !range.isEmpty else { return }  // an empty arena has no base address
+        (file.baseAddress! + offset).copyMemory(from: source.baseAddress! + range.lowerBound, byteCount: range.count)
     }
 
-    private mutating func patch(_ value: UInt32, at offset: Int) {
-        bytes[offset] = UInt8(value >> 24)
-        bytes[offset + 1] = UInt8(value >> 16 & 0xFF)
-        bytes[offset + 2] = UInt8(value >> 8 & 0xFF)
-        bytes[offset + 3] = UInt8(value & 0xFF)
+    /// Writes `value` big-endian at `offset` (unaligned).
+    private static func store(_ value: UInt32, in file: UnsafeMutableRawBufferPointer, at offset: Int) {
+        file.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self)
     }
 }
 

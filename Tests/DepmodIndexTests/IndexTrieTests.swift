@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import DepmodIndex
@@ -53,6 +54,47 @@ import Testing
         #expect(try IndexReader(v30).entries() == IndexReader(v34).entries())
         // v34 puts the root right after the header.
         #expect(Array(v34[8..<12]) == [0x20, 0x00, 0x00, 0x0C])
+    }
+
+    /// Thousands of keys with long shared prefixes and lengths on both sides of the sort's 7-byte digits, many
+    /// repeated, against the order written out plainly: keys byte by byte (a key before its extensions), values
+    /// by ascending priority and, within a priority, newest first.
+    @Test(arguments: IndexLayout.allCases)
+    func manyKeysComeOutInIndexOrder(layout: IndexLayout) throws {
+        var random = SeededGenerator(seed: 34)
+        let stems = ["", "a", "pci:v00008086d", "pci:v00008086d0000", "symbol:", "symbol:__tracepoint_", "usb:v1234p"]
+        var trie = IndexTrie()
+        var added = [(key: [UInt8], value: String, priority: UInt32, position: Int)]()
+        for position in 0..<4000 {
+            let stem = stems[Int(random.next() % UInt64(stems.count))]
+            let suffix = (0..<Int(random.next() % 16)).map { _ in Array("ab_-*[]".utf8)[Int(random.next() % 7)] }
+            let key = Array(stem.utf8) + suffix
+            let value = "v\(random.next() % 50)"
+            let priority = UInt32(random.next() % 4)
+            let isAdded = trie.add(key: String(decoding: key, as: UTF8.self), value: value, priority: priority)
+            #expect(isAdded)
+            added.append((key, value, priority, position))
+        }
+        let expected = Dictionary(grouping: added, by: \.key).sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { key, values in
+            IndexReader.Entry(
+                key: String(decoding: key, as: UTF8.self),
+                values: values.sorted { ($0.priority, -$0.position) < ($1.priority, -$1.position) }.map { ($0.priority, $0.value) })
+        }
+        #expect(try IndexReader(try trie.serialized(layout)).entries() == expected)
+    }
+
+    @Test func keysAndValuesTheFormatCannotHoldAreLeftOut() throws {
+        var trie = IndexTrie()
+        let added = [
+            trie.add(key: "caf\u{E9}", value: "v", priority: 0),
+            trie.add(key: "key", value: "a\0b", priority: 0),
+            trie.add(keyPrefix: "symbol:", key: "printk", value: "kernel", priority: 1),
+            trie.add(key: Array("pci_1".utf8), value: "", priority: 2),
+        ]
+        #expect(added == [false, false, true, true])
+        let entries = try IndexReader(try trie.serialized(.v30)).entries()
+        #expect(entries.map(\.key) == ["pci_1", "symbol:printk"])
+        #expect(entries.map { $0.values.map(\.value) } == [[""], ["kernel"]])
     }
 
     @Test func readerRejectsCorruption() throws {
