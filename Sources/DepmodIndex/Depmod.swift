@@ -70,10 +70,12 @@ public enum Depmod {
         }
         made = []  // the pending cache is now referenced once: sealing appends to it in place
         let sizes = Dictionary(uniqueKeysWithValues: files.map { ($0.file, $0.contents.count) })
-        return GeneratedIndex(
+        let index = GeneratedIndex(
             moduleDirectory: request.moduleDirectory, files: files, explanations: resolution.explanations,
             moduleCount: inputs.modules.count, modulesRead: reading.modulesRead,
             cache: pendingCache.take()?.sealed(outputSizes: sizes))
+        releaseInBackground((inputs, cache, reading, resolution, contents, newCache, dependencyLines))
+        return index
     }
 
     /// `-A`: whether the index already describes the modules on disk — the same module files (none added,
@@ -84,7 +86,7 @@ public enum Depmod {
         let cache = ParseCache.load(from: request.moduleDirectory)
         guard cache.fingerprint == inputs.fingerprint, cache.entries.count == inputs.modules.count else { return false }
         for module in inputs.modules {
-            guard let entry = cache.entries[module.hostPath.string], let status = try? FileBytes.status(module.hostPath),
+            guard let entry = cache.entries[module.hostPath.string], let status = module.status ?? (try? FileBytes.status(module.hostPath)),
                 entry.status == status
             else { return false }
         }

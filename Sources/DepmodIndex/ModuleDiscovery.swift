@@ -45,15 +45,20 @@ struct ModuleDiscovery {
 
     private func walk(systemDirectory: String, into consider: (ModuleFile) -> Void) {
         let hostDirectory = root.resolve(FilePath(systemDirectory))
-        guard let entries = DirectoryListing.entries(in: hostDirectory) else { return }
-        for entry in entries {
+        // Links and entries of unknown type need a stat to say what they are; module files get one for the
+        // parse cache, taken here where it is cheapest.
+        let listing = DirectoryListing.entries(in: hostDirectory) { entry in
+            entry.kind != .directory && (entry.kind != .regularFile || ModuleFile.isModuleFileName(entry.name))
+        }
+        guard let listing else { return }
+        for (entry, status) in listing {
             if entry.name == "build" || entry.name == "source" || configuration.excludedNames.contains(entry.name) { continue }
             let hostPath = hostDirectory.appending(entry.name)
             let systemPath = systemDirectory.hasSuffix("/") ? systemDirectory + entry.name : systemDirectory + "/" + entry.name
             var isDirectory = entry.kind == .directory
             if entry.kind == .symbolicLink || entry.kind == .unknown || entry.kind == .other {
                 // Like depmod, follow links (to files and directories alike) and ask stat what the target is.
-                guard let status = try? FileBytes.status(hostPath), status.kind != .other else {
+                guard let status, status.kind != .other else {
                     sink.warning("unsupported file type", file: hostPath)
                     continue
                 }
@@ -67,7 +72,9 @@ struct ModuleDiscovery {
                 }
                 walk(systemDirectory: systemPath, into: consider)
             } else if ModuleFile.isModuleFileName(entry.name) {
-                consider(ModuleFile(hostPath: hostPath, systemPath: systemPath, moduleDirectory: moduleDirectory))
+                var module = ModuleFile(hostPath: hostPath, systemPath: systemPath, moduleDirectory: moduleDirectory)
+                module.status = status
+                consider(module)
             }
         }
     }

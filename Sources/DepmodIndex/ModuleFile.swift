@@ -1,4 +1,5 @@
 import SystemPackage
+import SystemSupport
 
 /// A module file that will be indexed: its name, where kmodmgr reads it, and the path the index records.
 public struct ModuleFile: Sendable, Hashable {
@@ -11,6 +12,8 @@ public struct ModuleFile: Sendable, Hashable {
     public let systemPath: String
     /// The path below the module directory (`kernel/fs/ext4/ext4.ko.xz`), or nil outside it (external dirs).
     public let relativePath: String?
+    /// The file's `stat` when the directory walk took it (nil otherwise). Not part of the file's identity.
+    public internal(set) var status: FileStatus?
 
     init(hostPath: FilePath, systemPath: String, moduleDirectory: String) {
         self.hostPath = hostPath
@@ -19,6 +22,15 @@ public struct ModuleFile: Sendable, Hashable {
         relativePath = systemPath.hasPrefix(prefix) ? String(systemPath.dropFirst(prefix.count)) : nil
         let slash = systemPath.utf8.lastIndex(of: UInt8(ascii: "/")).map { systemPath.utf8.index(after: $0) } ?? systemPath.utf8.startIndex
         name = Self.moduleName(ofFileName: String(systemPath[slash...]))
+    }
+
+    public static func == (lhs: ModuleFile, rhs: ModuleFile) -> Bool {
+        lhs.hostPath == rhs.hostPath && lhs.systemPath == rhs.systemPath
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(hostPath)
+        hasher.combine(systemPath)
     }
 
     /// What index files write for this module: the relative path, or the absolute one for external modules.

@@ -14,7 +14,7 @@ struct ModuleReading {
         let readers = ScratchImageReader.Pool()
         let results = modules.parallelMap { module -> Outcome in
             // The status is taken before reading: a file changed in between is simply read again next time.
-            let status = try? FileBytes.status(module.hostPath)
+            let status = module.status ?? (try? FileBytes.status(module.hostPath))
             if let status, let entry = cache.entries[module.hostPath.string], entry.status == status { return .cached(entry) }
             return .read(status, readers.withReader { ModuleFacts.read(module.hostPath, using: $0) })
         }

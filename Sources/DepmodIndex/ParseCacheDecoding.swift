@@ -66,16 +66,22 @@ struct CacheReader {
         if try byte() == 0 {
             facts.unreadableReason = try string()
         } else {
-            for _ in 0..<(try count()) {
+            let exportCount = try count()
+            facts.exports.reserveCapacity(exportCount)
+            for _ in 0..<exportCount {
                 let name = try string()
                 let hasCRC = try byte() == 1
                 let crc = try integer()
                 facts.exports.append(.init(name: name, crc: hasCRC ? crc : nil))
             }
-            for _ in 0..<(try count()) {
+            let importCount = try count()
+            facts.imports.reserveCapacity(importCount)
+            for _ in 0..<importCount {
                 facts.imports.append(.init(name: try string(), crc: try integer(), isWeak: try byte() == 1))
             }
-            for _ in 0..<(try count()) {
+            let modinfoCount = try count()
+            facts.modinfo.reserveCapacity(modinfoCount)
+            for _ in 0..<modinfoCount {
                 facts.modinfo.append(ModinfoEntry(key: try string(), value: try string()))
             }
         }
@@ -108,9 +114,12 @@ struct CacheReader {
     /// The next `width` bytes as a little-endian unsigned integer.
     private mutating func littleEndian(width: Int) throws(Truncated) -> UInt64 {
         guard offset + width <= bytes.count else { throw Truncated() }
-        var value: UInt64 = 0
-        for index in (0..<width).reversed() { value = value << 8 | UInt64(bytes[offset + index]) }
+        let start = offset
         offset += width
-        return value
+        return bytes.withUnsafeBytes { raw in
+            width == 8
+                ? UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start, as: UInt64.self))
+                : UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start, as: UInt32.self)))
+        }
     }
 }

@@ -38,7 +38,7 @@ struct SymbolResolution {
             var result = (dependencies: [Int](), explanations: [String](), warnings: [String]())
             for symbol in facts[index].imports {
                 var key = symbol.name
-                if key.first == "." { key = String(key.dropFirst()) }
+                if key.utf8.first == UInt8(ascii: ".") { key = String(key.dropFirst()) }
                 key = stripping(checks.symbolPrefix, from: key)
                 guard let entry = table[key] else {
                     if reportUnknown && !symbol.isWeak { result.warnings.append("\(modules[index].hostPath) needs unknown symbol \(key)") }

@@ -20,6 +20,26 @@ public enum DirectoryListing {
     public static func entries(in directory: FilePath) -> [Entry]? {
         guard let stream = directory.withPlatformString({ opendir($0) }) else { return nil }
         defer { closedir(stream) }
+        return read(stream)
+    }
+
+    /// `entries(in:)`, plus the `stat` (following symbolic links) of each entry `wantsStatus` picks, nil where it
+    /// fails. Taken relative to the open directory, which spares the kernel a lookup of the whole path per file.
+    public static func entries(
+        in directory: FilePath, withStatusOf wantsStatus: (Entry) -> Bool
+    ) -> [(entry: Entry, status: FileStatus?)]? {
+        guard let stream = directory.withPlatformString({ opendir($0) }) else { return nil }
+        defer { closedir(stream) }
+        let descriptor = dirfd(stream)
+        return read(stream).map { entry in
+            guard wantsStatus(entry) else { return (entry, nil) }
+            var info = stat()
+            let found = entry.name.withCString { fstatat(descriptor, $0, &info, 0) } == 0
+            return (entry, found ? FileStatus(info) : nil)
+        }
+    }
+
+    private static func read(_ stream: OpaquePointer) -> [Entry] {
         var entries = [Entry]()
         while let entry = readdir(stream) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
