@@ -29,12 +29,15 @@ let package = Package(
         library(
             "KmodmgrCLI",
             [
-                "Lifecycle", "SystemSupport", "Codecs", "ModuleELF", "DepmodIndex", "Kernels", "StateStore",
+                "Lifecycle", "SystemSupport", "Codecs", "ModuleELF", "DepmodIndex", "Kernels", "StateStore", "LoadCheck", "KmodBridge",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         library(
             "Lifecycle",
-            ["SystemSupport", "Codecs", "ModuleELF", "KmodBridge", "DepmodIndex", "DKMSConf", "StateStore", "Kernels", "BuildRunner"]),
+            [
+                "SystemSupport", "Codecs", "ModuleELF", "KmodBridge", "DepmodIndex", "DKMSConf", "StateStore", "Kernels", "BuildRunner",
+                "LoadCheck",
+            ]),
         library(
             "SystemSupport",
             [
@@ -50,6 +53,7 @@ let package = Package(
         library("ModuleELF", ["SystemSupport", "CLibELF", .product(name: "SwiftASN1", package: "swift-asn1")]),
         library("KmodBridge", ["SystemSupport", "CKmod"]),
         library("DepmodIndex", ["SystemSupport", "Codecs", "ModuleELF"]),
+        library("LoadCheck", ["SystemSupport", "Codecs", "ModuleELF", "Kernels"]),
 
         systemLibrary("CKmod", pkgConfig: "libkmod", apt: "libkmod-dev"),
         systemLibrary("CLibELF", pkgConfig: "libelf", apt: "libelf-dev"),

@@ -28,7 +28,7 @@ public struct KmodSymbol: Sendable, Hashable {
 
 /// A libkmod context (`struct kmod_ctx`) over one module directory, released with `kmod_unref` exactly once.
 public struct KmodContext: ~Copyable {
-    private let context: OpaquePointer
+    let context: OpaquePointer
 
     /// Calls `kmod_new(moduleDirectory, config)`. With `readConfiguration` false, no modprobe.d file is read
     /// (as `modinfo` and `depmod` do); `moduleDirectory/modules.softdep` is still read, as libkmod always does.

@@ -17,7 +17,8 @@ struct Kmodmgr: ParsableCommand {
         version: kmodmgrVersion,
         subcommands: [
             AddCommand.self, BuildCommand.self, InstallCommand.self, UninstallCommand.self, RemoveCommand.self,
-            AutoinstallCommand.self, UnbuildCommand.self, StatusCommand.self, Modinfo.self, DepmodCommand.self,
+            AutoinstallCommand.self, UnbuildCommand.self, StatusCommand.self, VerifyCommand.self, LoadCommand.self,
+            UnloadCommand.self, Modinfo.self, DepmodCommand.self,
         ]
     )
 }

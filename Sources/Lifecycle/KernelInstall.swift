@@ -2,6 +2,7 @@ import DKMSConf
 import DepmodIndex
 import FoundationEssentials
 import Kernels
+import LoadCheck
 import StateStore
 import Synchronization
 import SystemPackage
@@ -53,11 +54,19 @@ struct KernelInstall {
             root: context.root, force: force)
 
         let transaction = TransactionIdentifier.next()
+        // LoadCheck reads the kernel's Module.symvers and index while the modules are stripped and compressed.
+        async let refusals = Self.refusals(of: plan.modules, release: release, root: context.root)
         let staged = try await ModuleStaging.stage(plan, in: tree.staging(transaction), context: context)
+        let refused = await refusals
+        if !refused.isEmpty && !force {
+            throw .incompatible(package: label, release: release, reasons: refused)
+        }
         let moduleDirectory = context.root.moduleDirectory(release: release)
         var record = InstallRecord(
             transaction: transaction, build: build.build, time: Int(time(nil)), compression: compression.rawValue, modules: [],
             displaced: [], overridden: plan.overridden, createdDirectories: plan.createdDirectories)
+        record.forcedProblems = refused
+        for problem in refused { context.diagnostics.warning("installed despite LoadCheck (--force): \(problem)") }
         var steps = plan.createdDirectories.map(Journal.Step.makeDirectory)
         for displaced in plan.displaced {
             let digest: String
@@ -82,6 +91,14 @@ struct KernelInstall {
             arch: arch, steps: steps)
         try commit(journal, record: record)
         return .installed(record)
+    }
+
+    /// What the kernel will refuse about the built modules, one `MODULE: reason` per problem (LoadCheck).
+    private static func refusals(of modules: [PlannedModule], release: String, root: Root) -> [String] {
+        let kernel = KernelFacts.discover(release: release, root: root)
+        return modules.flatMap { module in
+            LoadCheck.check(moduleAt: module.built, against: kernel).refusals.map { "\(module.name): \($0)" }
+        }
     }
 
     /// Journal, apply, commit — or, if a step fails, undo every step and report that nothing changed.

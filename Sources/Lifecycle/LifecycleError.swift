@@ -35,6 +35,8 @@ public enum LifecycleError: Error, Sendable, CustomStringConvertible {
     case transactionFailed(package: String, release: String, reason: String)
     /// The kernel's index could not be rebuilt; the files are in place and the next command retries.
     case indexing(release: String, reason: String)
+    /// LoadCheck says the kernel will refuse a built module; nothing was installed.
+    case incompatible(package: String, release: String, reasons: [String])
 
     public var description: String {
         switch self {
@@ -63,6 +65,8 @@ public enum LifecycleError: Error, Sendable, CustomStringConvertible {
         case .modulePreparation(let path, let reason): "\(path): \(reason)"
         case .transactionFailed(let package, let release, let reason):
             "\(package) for \(release): \(reason); nothing was changed"
+        case .incompatible(let package, let release, let reasons):
+            "\(package): \(release) will refuse it: \(reasons.joined(separator: "; ")) (not installed; --force installs anyway)"
         case .indexing(let release, let reason):
             "indexing \(release) failed: \(reason) (the modules are in place; the next kmodmgr command retries)"
         }

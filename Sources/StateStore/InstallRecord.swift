@@ -60,6 +60,8 @@ public struct InstallRecord: Sendable, Equatable {
     public var overridden: [OverriddenModule]
     /// Directories the install created under `lib/modules/<kver>`, deepest last; uninstall removes them if empty.
     public var createdDirectories: [String]
+    /// What LoadCheck said the kernel will refuse, for modules installed anyway with `--force` (`MODULE: reason`).
+    public var forcedProblems: [String] = []
 
     public init(
         transaction: String, build: String, time: Int, compression: String, modules: [InstalledModule],
@@ -87,6 +89,7 @@ public struct InstallRecord: Sendable, Equatable {
         }
         for module in overridden { record.append("overrides", "\(module.name) \(module.path)") }
         for directory in createdDirectories { record.append("created", directory) }
+        for problem in forcedProblems { record.append("forced", problem) }
         return record
     }
 
@@ -112,5 +115,6 @@ public struct InstallRecord: Sendable, Equatable {
             },
             overridden: try fields("overrides", count: 2).map { OverriddenModule(name: $0[0], path: $0[1]) },
             createdDirectories: record.values("created"))
+        forcedProblems = record.values("forced")
     }
 }

@@ -1,0 +1,154 @@
+import Codecs
+import Kernels
+import ModuleELF
+import SystemPackage
+import SystemSupport
+
+/// What one kernel accepts, gathered from what is on disk for it — with or without its headers, so that the
+/// check also runs on a machine (or in a VM) that only has the kernel and its modules: the config from the
+/// headers or `/boot/config-KVER`; the exports and CRCs from the headers' `Module.symvers`; the kernel's own
+/// `vermagic` and ELF machine from one of its own modules, else from the headers' `utsrelease.h` and config.
+public struct KernelFacts: Sendable {
+    public let release: String
+    public let config: KernelConfig?
+    /// The `vermagic` string the kernel compares modules' with (`6.1.0-56-amd64 SMP preempt mod_unload modversions `).
+    public let vermagic: String?
+    /// The ELF machine the kernel loads (62 = x86-64), nil if unknown.
+    public let machine: UInt16?
+    /// What vmlinux and the modules of the index export.
+    public var symbols: KernelSymbolTable
+    /// Where the symbol table came from, for messages (`…/Module.symvers`), nil when none was found.
+    public let symbolSource: String?
+    /// The names of the modules in the kernel's index (`modules.dep`): an export of a module not installed here
+    /// cannot be resolved.
+    public let installedModules: Set<String>
+
+    public var hasModversions: Bool {
+        config?.isEnabled("CONFIG_MODVERSIONS") ?? (vermagic?.contains(" modversions") == true)
+    }
+    public var requiresSignatures: Bool { config?.isEnabled("CONFIG_MODULE_SIG_FORCE") ?? false }
+    public var checksSignatures: Bool { config?.isEnabled("CONFIG_MODULE_SIG") ?? false }
+    public var forcesLoads: Bool { config?.isEnabled("CONFIG_MODULE_FORCE_LOAD") ?? false }
+    public var decompressesInKernel: Bool { config?.isEnabled("CONFIG_MODULE_DECOMPRESS") ?? false }
+    public var allowsMissingNamespaces: Bool { config?.isEnabled("CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS") ?? false }
+
+    public init(
+        release: String, config: KernelConfig?, vermagic: String?, machine: UInt16?, symbols: KernelSymbolTable,
+        symbolSource: String?, installedModules: Set<String>
+    ) {
+        self.release = release
+        self.config = config
+        self.vermagic = vermagic
+        self.machine = machine
+        self.symbols = symbols
+        self.symbolSource = symbolSource
+        self.installedModules = installedModules
+    }
+
+    /// Gathers the facts of kernel `release` under `root`. Missing pieces stay nil; the check then says what it
+    /// could not judge instead of guessing.
+    public static func discover(release: String, root: Root) -> KernelFacts {
+        let moduleDirectory = root.moduleDirectory(release: release)
+        let build = moduleDirectory.appending("build")
+        let config = readConfig([
+            build.appending(".config"), build.appending("include/config/auto.conf"), root.resolve(FilePath("/boot/config-\(release)")),
+        ])
+        let symversFile = build.appending("Module.symvers")
+        let symvers = (try? FileBytes.read(symversFile)).map { String(decoding: $0, as: UTF8.self) }
+        var symbols = symvers.map { KernelSymbolTable(moduleSymvers: $0) } ?? KernelSymbolTable()
+
+        let indexed = IndexedModules(moduleDirectory: moduleDirectory, root: root)
+        let own = indexed.firstInTreeModule.flatMap(Self.readModule)
+        // Out-of-tree modules of the index (other packages) export symbols Module.symvers does not list.
+        for path in indexed.outOfTreeModules {
+            guard let module = readModule(path) else { continue }
+            let name = ModuleNaming.name(ofFile: path.lastComponent?.string ?? "")
+            for export in module.exports where symbols.exports[export.name] == nil {
+                symbols.add(export.name, .init(crc: export.crc, owner: name, gplOnly: false, namespace: nil))
+            }
+        }
+        let vermagic = own?.modinfoValue("vermagic") ?? constructedVermagic(build: build, config: config)
+        return KernelFacts(
+            release: release, config: config, vermagic: vermagic, machine: own?.machine ?? machine(config: config),
+            symbols: symbols, symbolSource: symvers == nil ? nil : symversFile.string, installedModules: indexed.names)
+    }
+
+    private static func readConfig(_ candidates: [FilePath]) -> KernelConfig? {
+        for file in candidates {
+            if let bytes = try? FileBytes.read(file) { return KernelConfig(bytes: bytes, file: file.string) }
+        }
+        return nil
+    }
+
+    /// The module at `path`, decompressed and parsed (modinfo and symbols), or nil if unreadable.
+    static func readModule(_ path: FilePath) -> KernelModule? {
+        let reader = ScratchImageReader()
+        let parsed = try? reader.withModuleImage(at: path) { image, _ in
+            try? KernelModule.parse(image: image, parts: [.modinfo, .symbols])
+        }
+        return parsed ?? nil
+    }
+
+    /// `vermagic` as kbuild writes it (`include/linux/vermagic.h`): the release, then `SMP `, the preemption
+    /// model, `mod_unload `, `modversions `; nil without the headers' release file.
+    private static func constructedVermagic(build: FilePath, config: KernelConfig?) -> String? {
+        guard let header = try? FileBytes.read(build.appending("include/generated/utsrelease.h")) else { return nil }
+        let text = String(decoding: header, as: UTF8.self)
+        guard let start = text.firstIndex(of: "\""), let end = text[text.index(after: start)...].firstIndex(of: "\"") else { return nil }
+        var magic = String(text[text.index(after: start)..<end]) + " "
+        if config?.isEnabled("CONFIG_SMP") == true { magic += "SMP " }
+        if config?.isEnabled("CONFIG_PREEMPT_RT") == true {
+            magic += "preempt_rt "
+        } else if config?.isEnabled("CONFIG_PREEMPT_BUILD") == true || config?.isEnabled("CONFIG_PREEMPT") == true {
+            magic += "preempt "
+        }
+        if config?.isEnabled("CONFIG_MODULE_UNLOAD") == true { magic += "mod_unload " }
+        if config?.isEnabled("CONFIG_MODVERSIONS") == true { magic += "modversions " }
+        return magic
+    }
+
+    /// The ELF machine of the kernel's architecture, from its config.
+    private static func machine(config: KernelConfig?) -> UInt16? {
+        guard let config else { return nil }
+        if config.isEnabled("CONFIG_X86_64") { return 62 }
+        if config.isEnabled("CONFIG_ARM64") { return 183 }
+        if config.isEnabled("CONFIG_X86_32") { return 3 }
+        if config.isEnabled("CONFIG_ARM") { return 40 }
+        if config.isEnabled("CONFIG_RISCV") { return 243 }
+        if config.isEnabled("CONFIG_PPC64") { return 21 }
+        if config.isEnabled("CONFIG_S390") { return 22 }
+        return nil
+    }
+}
+
+/// Module names as the kernel and depmod spell them: the file name cut at the first `.`, `-` made `_`.
+enum ModuleNaming {
+    static func name(ofFile fileName: String) -> String {
+        let stem = fileName.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return String(stem.map { $0 == "-" ? "_" : $0 })
+    }
+}
+
+/// The modules `modules.dep` lists for a kernel.
+struct IndexedModules {
+    var names: Set<String> = []
+    /// One module under `kernel/` (the kernel's own), to read its vermagic and machine from.
+    var firstInTreeModule: FilePath?
+    /// Modules outside `kernel/` (`updates/`, `extra/`…).
+    var outOfTreeModules: [FilePath] = []
+
+    init(moduleDirectory: FilePath, root: Root) {
+        guard let bytes = try? FileBytes.read(moduleDirectory.appending("modules.dep")) else { return }
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let relative = String(decoding: line[..<colon], as: UTF8.self)
+            let path = relative.hasPrefix("/") ? root.resolve(FilePath(relative)) : moduleDirectory.appending(relative)
+            names.insert(ModuleNaming.name(ofFile: path.lastComponent?.string ?? ""))
+            if relative.hasPrefix("kernel/") {
+                if firstInTreeModule == nil { firstInTreeModule = path }
+            } else {
+                outOfTreeModules.append(path)
+            }
+        }
+    }
+}
