@@ -71,6 +71,7 @@ let package = Package(
             name: "LifecycleTests",
             dependencies: ["kmodmgr", "Lifecycle", "DKMSConf", "StateStore", "Kernels", "BuildRunner", "SystemSupport", "TestSupport"],
             exclude: ["Packages"]),
+        .testTarget(name: "LoadCheckTests", dependencies: ["LoadCheck", "ModuleELF", "Codecs", "SystemSupport", "TestSupport"]),
         .testTarget(name: "DepmodIndexTests", dependencies: ["DepmodIndex", "KmodBridge", "SystemSupport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
