@@ -10,7 +10,8 @@ struct Kmodmgr: ParsableCommand {
             Every path kmodmgr reads or writes is taken under --root (default /), so a chroot, an image being \
             built, or a test tree is handled exactly like the live system. This version registers, builds and \
             installs packages (add, build, install, uninstall, remove, autoinstall, unbuild, status) and indexes and \
-            inspects modules (depmod, modinfo); loading and verifying come next. Every mutating command holds one \
+            inspects modules (depmod, modinfo), checks before the kernel does that modules will load (verify), and \
+            loads and unloads them through libkmod (load, unload). Every mutating command holds one \
             lock and journals what it changes under /lib/modules, so a crash at any instant is finished or undone by \
             the next command.
             """,

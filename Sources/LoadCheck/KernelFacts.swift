@@ -54,7 +54,7 @@ public struct KernelFacts: Sendable {
             build.appending(".config"), build.appending("include/config/auto.conf"), root.resolve(FilePath("/boot/config-\(release)")),
         ])
         let symversFile = build.appending("Module.symvers")
-        let symvers = (try? FileBytes.read(symversFile)).map { String(decoding: $0, as: UTF8.self) }
+        let symvers = try? FileBytes.read(symversFile)
         var symbols = symvers.map { KernelSymbolTable(moduleSymvers: $0) } ?? KernelSymbolTable()
 
         let indexed = IndexedModules(moduleDirectory: moduleDirectory, root: root)

@@ -21,7 +21,10 @@ import Testing
     }
 
     /// Every option a command's `--help` lists is documented in the man page.
-    @Test(arguments: ["add", "build", "install", "uninstall", "remove", "autoinstall", "unbuild", "status", "modinfo", "depmod"])
+    @Test(arguments: [
+        "add", "build", "install", "uninstall", "remove", "autoinstall", "unbuild", "status", "modinfo", "depmod", "verify", "load",
+        "unload",
+    ])
     func manPageDocumentsEveryOption(command: String) throws {
         let help = try kmodmgr([command, "--help"]).standardOutput
         let page = try String(contentsOf: Self.packageRoot.appendingPathComponent("man/kmodmgr.8"), encoding: .utf8)
