@@ -1,6 +1,7 @@
 import ArgumentParser
 import Kernels
 import Lifecycle
+import SystemSupport
 
 /// `kmodmgr install`: build if needed, then install for kernels.
 struct InstallCommand: AsyncParsableCommand {
@@ -23,6 +24,9 @@ struct InstallCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Install again even if installed, and over a same-named module with a newer version.")
     var force = false
 
+    @Flag(name: .long, help: "Then load the modules (with dependencies) when a kernel installed for is the running one.")
+    var load = false
+
     func validate() throws { _ = try selection.requiredReference() }
 
     func run() async throws {
@@ -35,7 +39,26 @@ struct InstallCommand: AsyncParsableCommand {
         } catch {
             throw fail(error)
         }
+        if load { loadInstalled(results, root: context.root) }
         try InstallReport.print(results)
+    }
+
+    /// `--load`: each module installed for the running kernel, through `Loading` (LoadCheck, libkmod, live check).
+    private func loadInstalled(_ results: [Installing.KernelResult], root: Root) {
+        let running = Loading.runningRelease()
+        for result in results where result.release == running {
+            guard case .installed(let modules, _, _) = result.outcome else { continue }
+            for path in modules {
+                let file = path.split(separator: "/").last.map(String.init) ?? path
+                let name = String((file.split(separator: ".").first ?? "").map { $0 == "-" ? "_" : $0 })
+                do {
+                    _ = try Loading.load(name: name, file: nil, options: nil, force: false, root: root)
+                    Output.write("\(name): loaded\n")
+                } catch {
+                    Output.error(error.description)
+                }
+            }
+        }
     }
 }
 
