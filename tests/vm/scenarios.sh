@@ -10,27 +10,6 @@ limit=60 # seconds any one command may take
 passed=0
 failed=0
 
-# --- TEMPORARY FALLBACK (remove when `kmodmgr load/unload/verify` land) ------------------------------------------
-# Until then, loads and unloads go through busybox (modprobe for names, insmod for files, rmmod), and verify's
-# verdict is "unavailable": such scenarios check only the kernel's outcome and are marked "(fallback)".
-# tests/vm/run refuses a run that used the fallback unless it was given --allow-fallback.
-supports() { # COMMAND: whether kmodmgr's help lists that subcommand
-    timeout "$limit" kmodmgr --help 2>/dev/null | grep -q "^  $1 "
-}
-fallback_load=no
-fallback_verify=no
-supports load && supports unload || fallback_load=yes
-supports verify || fallback_verify=yes
-
-fallback_insmod() { # FILE: busybox insmod reads only plain ELF files here
-    case "$1" in
-    *.xz) xzcat "$1" >/tmp/fallback.ko && insmod /tmp/fallback.ko ;;
-    *.zst) /vm/fallback/zstd -q -d -c "$1" >/tmp/fallback.ko && insmod /tmp/fallback.ko ;;
-    *) insmod "$1" ;;
-    esac
-}
-# -----------------------------------------------------------------------------------------------------------------
-
 # call COMMAND…: runs it with a time limit; its output (stdout and stderr) in $out, its status in $rc.
 call() {
     out=$(timeout "$limit" "$@" 2>&1)
@@ -41,11 +20,7 @@ detail() { # LABEL TEXT: indented lines under the scenario (at most 4 lines of T
 }
 problem() { problems="$problems${problems:+; }$*"; }
 
-verify_file() { # FILE: $verdict = load | refuse | error | unavailable
-    if [ "$fallback_verify" = yes ]; then
-        verdict=unavailable
-        return
-    fi
+verify_file() { # FILE: $verdict = load | refuse | error
     call kmodmgr verify --file "$1" -k "$KVER"
     case "$rc" in
     0) verdict=load ;;
@@ -55,20 +30,17 @@ verify_file() { # FILE: $verdict = load | refuse | error | unavailable
     detail verify "exit $rc${out:+: $out}"
 }
 load_name() {
-    if [ "$fallback_load" = yes ]; then call modprobe "$1"; else call kmodmgr load "$1"; fi
+    call kmodmgr load "$1"
     detail load "exit $rc${out:+: $out}"
 }
+# The file is offered to the kernel whatever verify said (--force): the kernel's answer is what the verdict is
+# judged against.
 load_file() {
-    if [ "$fallback_load" = yes ]; then
-        out=$(fallback_insmod "$1" 2>&1)
-        rc=$?
-    else
-        call kmodmgr load --file "$1"
-    fi
+    call kmodmgr load --force --file "$1"
     detail load "exit $rc${out:+: $out}"
 }
 unload() { # NAME, then checks that it is gone
-    if [ "$fallback_load" = yes ]; then call rmmod "$1"; else call kmodmgr unload "$1"; fi
+    call kmodmgr unload "$1"
     [ "$rc" -eq 0 ] || problem "unload $1 exited $rc: $out"
     [ ! -e "/sys/module/$1" ] || problem "/sys/module/$1 is still there after unload"
 }
@@ -98,19 +70,17 @@ judge() { # EXPECTED (load | refuse | either): compares the kernel with the expe
     refuse:loaded) problem "the kernel loaded it; expected a refusal" ;;
     esac
     case "$verdict:$kernel" in
-    load:loaded | refuse:refused | unavailable:*) ;;
+    load:loaded | refuse:refused) ;;
     *) problem "verify said '$verdict', the kernel $kernel it" ;;
     esac
 }
 finish() {
-    note=""
-    if [ "$fallback_load" = yes ] || [ "$fallback_verify" = yes ]; then note=" (fallback)"; fi
     if [ -z "$problems" ]; then
         passed=$((passed + 1))
-        echo "PASS $name$note"
+        echo "PASS $name"
     else
         failed=$((failed + 1))
-        echo "FAIL $name$note: $problems"
+        echo "FAIL $name: $problems"
     fi
 }
 scenario() { "$@"; } # marks the scenario lines that tests/vm/run counts
@@ -157,8 +127,6 @@ from_file() {
 }
 
 echo "=== kmodmgr VM scenarios: kernel $(uname -r), $(kmodmgr --version 2>&1)"
-[ "$fallback_load" = no ] || echo "NOTE: TEMPORARY FALLBACK: kmodmgr has no load/unload: busybox modprobe/insmod/rmmod load instead"
-[ "$fallback_verify" = no ] || echo "NOTE: TEMPORARY FALLBACK: kmodmgr has no verify: verdicts are not checked"
 dmesg -n 1 # kernel messages stay in the log buffer (shown per scenario) instead of interleaving on the console
 
 scenario hello
