@@ -53,7 +53,7 @@ let package = Package(
         library("ModuleELF", ["SystemSupport", "CLibELF", .product(name: "SwiftASN1", package: "swift-asn1")]),
         library("KmodBridge", ["SystemSupport", "CKmod"]),
         library("DepmodIndex", ["SystemSupport", "Codecs", "ModuleELF"]),
-        library("LoadCheck", ["SystemSupport", "Codecs", "ModuleELF", "Kernels"]),
+        library("LoadCheck", ["SystemSupport", "Codecs", "ModuleELF", "Kernels", "DepmodIndex"]),
 
         systemLibrary("CKmod", pkgConfig: "libkmod", apt: "libkmod-dev"),
         systemLibrary("CLibELF", pkgConfig: "libelf", apt: "libelf-dev"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DepmodIndex
 import Kernels
 import Lifecycle
 import SystemSupport
@@ -49,8 +50,7 @@ struct InstallCommand: AsyncParsableCommand {
         for result in results where result.release == running {
             guard case .installed(let modules, _, _) = result.outcome else { continue }
             for path in modules {
-                let file = path.split(separator: "/").last.map(String.init) ?? path
-                let name = String((file.split(separator: ".").first ?? "").map { $0 == "-" ? "_" : $0 })
+                let name = ModuleRivals.moduleName(ofFileName: path.split(separator: "/").last.map(String.init) ?? path)
                 do {
                     _ = try Loading.load(name: name, file: nil, options: nil, force: false, root: root)
                     Output.write("\(name): loaded\n")

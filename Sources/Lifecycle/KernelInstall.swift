@@ -55,7 +55,8 @@ struct KernelInstall {
 
         let transaction = TransactionIdentifier.next()
         // LoadCheck reads the kernel's Module.symvers and index while the modules are stripped and compressed.
-        async let refusals = Self.refusals(of: plan.modules, release: release, root: context.root)
+        let installedElsewhere = try otherInstalledModules().map { context.root.resolve(FilePath($0.module.path)) }
+        async let refusals = Self.refusals(of: plan.modules, alongside: installedElsewhere, release: release, root: context.root)
         let staged = try await ModuleStaging.stage(plan, in: tree.staging(transaction), context: context)
         let refused = await refusals
         if !refused.isEmpty && !force {
@@ -94,8 +95,11 @@ struct KernelInstall {
     }
 
     /// What the kernel will refuse about the built modules, one `MODULE: reason` per problem (LoadCheck).
-    private static func refusals(of modules: [PlannedModule], release: String, root: Root) -> [String] {
-        let kernel = KernelFacts.discover(release: release, root: root)
+    private static func refusals(of modules: [PlannedModule], alongside installed: [FilePath], release: String, root: Root) -> [String] {
+        var kernel = KernelFacts.discover(release: release, root: root)
+        // A package's modules often use each other's exports, and autoinstall indexes only at the end: what this
+        // install brings and what other installs have put in place count as installed.
+        kernel.adding(modulesAt: modules.map(\.built) + installed)
         return modules.flatMap { module in
             LoadCheck.check(moduleAt: module.built, against: kernel).refusals.map { "\(module.name): \($0)" }
         }
@@ -172,6 +176,13 @@ struct KernelInstall {
     /// Module names other packages have installed for this kernel, with the package's label.
     private func otherOwners() throws(LifecycleError) -> [String: String] {
         var owners = [String: String]()
+        for (label, module) in try otherInstalledModules() { owners[module.name] = label }
+        return owners
+    }
+
+    /// The modules other packages have installed for this kernel, with the package's label.
+    private func otherInstalledModules() throws(LifecycleError) -> [(label: String, module: InstalledModule)] {
+        var modules = [(label: String, module: InstalledModule)]()
         for (name, version) in state.packages() where name != package.name {
             let record: InstallRecord?
             do {
@@ -179,9 +190,9 @@ struct KernelInstall {
             } catch {
                 throw .state(error)
             }
-            for module in record?.modules ?? [] { owners[module.name] = "\(name)/\(version)" }
+            for module in record?.modules ?? [] { modules.append(("\(name)/\(version)", module)) }
         }
-        return owners
+        return modules
     }
 
     /// The kernel's `CONFIG_MODULE_COMPRESS_*` choice; asked only when it has no modules to go by.

@@ -1,4 +1,5 @@
 import Codecs
+import DepmodIndex
 import Kernels
 import ModuleELF
 import SystemPackage
@@ -21,7 +22,10 @@ public struct KernelFacts: Sendable {
     public let symbolSource: String?
     /// The names of the modules in the kernel's index (`modules.dep`): an export of a module not installed here
     /// cannot be resolved.
-    public let installedModules: Set<String>
+    public private(set) var installedModules: Set<String>
+    /// Whether the kernel's own modules are installed (its index lists modules under `kernel/`). Without them (a
+    /// root with headers only) a missing provider module proves nothing, and is not held against a module.
+    public let hasOwnModules: Bool
 
     public var hasModversions: Bool {
         config?.isEnabled("CONFIG_MODVERSIONS") ?? (vermagic?.contains(" modversions") == true)
@@ -34,7 +38,7 @@ public struct KernelFacts: Sendable {
 
     public init(
         release: String, config: KernelConfig?, vermagic: String?, machine: UInt16?, symbols: KernelSymbolTable,
-        symbolSource: String?, installedModules: Set<String>
+        symbolSource: String?, installedModules: Set<String>, hasOwnModules: Bool
     ) {
         self.release = release
         self.config = config
@@ -43,6 +47,20 @@ public struct KernelFacts: Sendable {
         self.symbols = symbols
         self.symbolSource = symbolSource
         self.installedModules = installedModules
+        self.hasOwnModules = hasOwnModules
+    }
+
+    /// Adds what the modules at `paths` export, and their names, as if they were installed: the other modules of
+    /// one install (a package's modules often use each other's exports), and modules installed but not yet indexed.
+    public mutating func adding(modulesAt paths: [FilePath]) {
+        for path in paths {
+            guard let module = Self.readModule(path) else { continue }
+            let name = ModuleRivals.moduleName(ofFileName: path.lastComponent?.string ?? "")
+            installedModules.insert(name)
+            for export in module.exports where symbols.exports[export.name] == nil {
+                symbols.add(export.name, .init(crc: export.crc, owner: name, gplOnly: false, namespace: nil))
+            }
+        }
     }
 
     /// Gathers the facts of kernel `release` under `root`. Missing pieces stay nil; the check then says what it
@@ -55,22 +73,18 @@ public struct KernelFacts: Sendable {
         ])
         let symversFile = build.appending("Module.symvers")
         let symvers = try? FileBytes.read(symversFile)
-        var symbols = symvers.map { KernelSymbolTable(moduleSymvers: $0) } ?? KernelSymbolTable()
+        let symbols = symvers.map { KernelSymbolTable(moduleSymvers: $0) } ?? KernelSymbolTable()
 
         let indexed = IndexedModules(moduleDirectory: moduleDirectory, root: root)
         let own = indexed.firstInTreeModule.flatMap(Self.readModule)
-        // Out-of-tree modules of the index (other packages) export symbols Module.symvers does not list.
-        for path in indexed.outOfTreeModules {
-            guard let module = readModule(path) else { continue }
-            let name = ModuleNaming.name(ofFile: path.lastComponent?.string ?? "")
-            for export in module.exports where symbols.exports[export.name] == nil {
-                symbols.add(export.name, .init(crc: export.crc, owner: name, gplOnly: false, namespace: nil))
-            }
-        }
         let vermagic = own?.modinfoValue("vermagic") ?? constructedVermagic(build: build, config: config)
-        return KernelFacts(
+        var facts = KernelFacts(
             release: release, config: config, vermagic: vermagic, machine: own?.machine ?? machine(config: config),
-            symbols: symbols, symbolSource: symvers == nil ? nil : symversFile.string, installedModules: indexed.names)
+            symbols: symbols, symbolSource: symvers == nil ? nil : symversFile.string, installedModules: indexed.names,
+            hasOwnModules: indexed.firstInTreeModule != nil)
+        // Out-of-tree modules of the index (other packages) export symbols Module.symvers does not list.
+        facts.adding(modulesAt: indexed.outOfTreeModules)
+        return facts
     }
 
     private static func readConfig(_ candidates: [FilePath]) -> KernelConfig? {
@@ -121,14 +135,6 @@ public struct KernelFacts: Sendable {
     }
 }
 
-/// Module names as the kernel and depmod spell them: the file name cut at the first `.`, `-` made `_`.
-enum ModuleNaming {
-    static func name(ofFile fileName: String) -> String {
-        let stem = fileName.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return String(stem.map { $0 == "-" ? "_" : $0 })
-    }
-}
-
 /// The modules `modules.dep` lists for a kernel.
 struct IndexedModules {
     var names: Set<String> = []
@@ -143,7 +149,7 @@ struct IndexedModules {
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
             let relative = String(decoding: line[..<colon], as: UTF8.self)
             let path = relative.hasPrefix("/") ? root.resolve(FilePath(relative)) : moduleDirectory.appending(relative)
-            names.insert(ModuleNaming.name(ofFile: path.lastComponent?.string ?? ""))
+            names.insert(ModuleRivals.moduleName(ofFileName: path.lastComponent?.string ?? ""))
             if relative.hasPrefix("kernel/") {
                 if firstInTreeModule == nil { firstInTreeModule = path }
             } else {

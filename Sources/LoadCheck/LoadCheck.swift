@@ -1,4 +1,5 @@
 import Codecs
+import DepmodIndex
 import ModuleELF
 import SystemPackage
 import SystemSupport
@@ -147,8 +148,8 @@ public enum LoadCheck {
                 if symbol.binding != .weak { verdict.refusals.append(.unknownSymbol(symbol.name, gplOnly: true)) }
                 continue
             }
-            if export.owner != "vmlinux" {
-                let provider = ModuleNaming.name(ofFile: String(export.owner.split(separator: "/").last ?? ""))
+            if export.owner != "vmlinux" && kernel.hasOwnModules {
+                let provider = ModuleRivals.moduleName(ofFileName: String(export.owner.split(separator: "/").last ?? ""))
                 if !kernel.installedModules.contains(provider) {
                     verdict.refusals.append(.missingProvider(symbol: symbol.name, module: provider))
                     continue

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// Real Debian `*-dkms` packages (fetched with apt-get download + dpkg -x) built by kmodmgr for two kernels, and
-/// by DKMS 3.0.10 itself for one: kmodmgr must build exactly the `.ko` set DKMS builds.
+/// by DKMS 3.0.10 itself for one: kmodmgr must build exactly the `.ko` set DKMS builds, then install and verify it.
 @Suite(.serialized) struct CorpusBuildTests {
     static let packages = [
         "v4l2loopback-dkms", "acpi-call-dkms", "vpoll-dkms", "tp-smapi-dkms", "ddcci-dkms", "digimend-dkms",
@@ -30,6 +30,12 @@ import Testing
                 #expect(vermagic.standardOutput.hasPrefix(kernel + " "))
             }
         }
+        // LoadCheck passes what the kernel loads: a package's modules that use each other's exports (ddcci,
+        // tp-smapi) count as installed together; and verify agrees afterwards.
+        let installed = try root.kmodmgr("install", [reference, "-k", kernels[1]])
+        #expect(installed.status == 0, "\(reference): \(installed.standardError)")
+        let verified = try root.kmodmgr("verify", [reference])
+        #expect(verified.status == 0, "\(reference): \(verified.standardOutput)")
     }
 
     /// The module names DKMS builds for `kernel`, from a private DKMS tree (`--dkmstree`, `--sourcetree`).

@@ -80,7 +80,8 @@ import Testing
         otherRelease = KernelFacts(
             release: "9.9.9-other", config: facts.config,
             vermagic: facts.vermagic.map { "9.9.9-other " + $0.split(separator: " ", maxSplits: 1)[1] },
-            machine: facts.machine, symbols: facts.symbols, symbolSource: facts.symbolSource, installedModules: facts.installedModules)
+            machine: facts.machine, symbols: facts.symbols, symbolSource: facts.symbolSource, installedModules: facts.installedModules,
+            hasOwnModules: facts.hasOwnModules)
         let foreign = LoadCheck.check(moduleAt: FilePath(stripped.path), against: otherRelease)
         #expect(foreign.refusals.count == 1, "\(foreign)")
         if case .vermagic = foreign.refusals.first {} else { Issue.record("expected a vermagic refusal: \(foreign.refusals)") }
