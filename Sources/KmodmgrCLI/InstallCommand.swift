@@ -46,13 +46,13 @@ struct InstallCommand: AsyncParsableCommand {
 
     /// `--load`: each module installed for the running kernel, through `Loading` (LoadCheck, libkmod, live check).
     private func loadInstalled(_ results: [Installing.KernelResult], root: Root) {
-        let running = Loading.runningRelease()
+        let running = ProcessEnvironment.runningKernelRelease
         for result in results where result.release == running {
             guard case .installed(let modules, _, _) = result.outcome else { continue }
             for path in modules {
                 let name = ModuleRivals.moduleName(ofFileName: path.split(separator: "/").last.map(String.init) ?? path)
                 do {
-                    _ = try Loading.load(name: name, file: nil, options: nil, force: false, root: root)
+                    _ = try Loading.load(name: name, file: nil, options: nil, force: false, release: running, root: root)
                     Output.write("\(name): loaded\n")
                 } catch {
                     Output.error(error.description)

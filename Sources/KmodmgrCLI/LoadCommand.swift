@@ -27,16 +27,17 @@ struct LoadCommand: ParsableCommand {
 
     func validate() throws {
         guard (name == nil) != (file == nil) else { throw ValidationError("give a module NAME or --file FILE") }
-        if let kernel, kernel != Loading.runningRelease() {
-            throw ValidationError("only the running kernel (\(Loading.runningRelease())) can load modules, not \(kernel)")
+        if let kernel, kernel != ProcessEnvironment.runningKernelRelease {
+            throw ValidationError("only the running kernel (\(ProcessEnvironment.runningKernelRelease)) can load modules, not \(kernel)")
         }
     }
 
     func run() throws {
         let root = global.resolvedRoot
-        let path = file.map { FilePath($0).isAbsolute ? FilePath($0) : ProcessEnvironment.currentDirectory.pushing(FilePath($0)) }
+        let path = file.map(ProcessEnvironment.absolute)
         do {
-            let outcome = try Loading.load(name: name, file: path, options: options, force: force, root: root)
+            let outcome = try Loading.load(
+                name: name, file: path, options: options, force: force, release: ProcessEnvironment.runningKernelRelease, root: root)
             for taint in outcome.verdict?.taints ?? [] { Output.note("\(outcome.module): \(taint)") }
             Output.write("\(outcome.module): loaded\n")
         } catch {
@@ -57,7 +58,7 @@ struct UnloadCommand: ParsableCommand {
 
     func run() throws {
         do {
-            try Loading.unload(name: name, root: global.resolvedRoot)
+            try Loading.unload(name: name, release: ProcessEnvironment.runningKernelRelease, root: global.resolvedRoot)
             Output.write("\(name): unloaded\n")
         } catch {
             Output.error(error.description)

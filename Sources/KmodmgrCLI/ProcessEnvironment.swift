@@ -13,6 +13,12 @@ enum ProcessEnvironment {
         return FilePath(String(cString: cwd))
     }
 
+    /// `path` as given on the command line, made absolute against the current directory.
+    static func absolute(_ path: String) -> FilePath {
+        let given = FilePath(path)
+        return given.isAbsolute ? given : currentDirectory.pushing(given)
+    }
+
     /// The running kernel's release (`uname -r`).
     static var runningKernelRelease: String {
         var names = utsname()

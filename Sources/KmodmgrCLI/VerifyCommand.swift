@@ -33,11 +33,8 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         if let file {
-            let release = kernels.first ?? Loading.runningRelease()
-            let path = FilePath(file)
-            let verdict = Verifying.verify(
-                file: path.isAbsolute ? path : ProcessEnvironment.currentDirectory.pushing(path), release: release,
-                root: options.resolvedRoot)
+            let release = kernels.first ?? ProcessEnvironment.runningKernelRelease
+            let verdict = Verifying.verify(file: ProcessEnvironment.absolute(file), release: release, root: options.resolvedRoot)
             Output.write(VerdictRenderer.lines(subject: file, release: release, verdict: verdict))
             if !verdict.willLoad { throw ExitCode.failure }
             return

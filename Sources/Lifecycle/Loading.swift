@@ -4,7 +4,7 @@ import SystemPackage
 import SystemSupport
 
 #if canImport(Glibc)
-    import Glibc
+    import Glibc  // ENOEXEC, EKEYREJECTED, ENOKEY
 #endif
 
 /// `kmodmgr load` / `unload`: LoadCheck first, then libkmod (dependencies and soft dependencies from the index,
@@ -20,9 +20,11 @@ public enum Loading {
     }
 
     /// Loads `name` (a module name or alias from the index), or the file `file` by itself, into the running
-    /// kernel. Unless `force`, a module LoadCheck says the kernel will refuse is not offered to it.
-    public static func load(name: String?, file: FilePath?, options: String?, force: Bool, root: Root) throws(LoadError) -> Outcome {
-        let release = runningRelease()
+    /// kernel, whose release is `release`. Unless `force`, a module LoadCheck says the kernel will refuse is not
+    /// offered to it.
+    public static func load(
+        name: String?, file: FilePath?, options: String?, force: Bool, release: String, root: Root
+    ) throws(LoadError) -> Outcome {
         let context: KmodContext
         do { context = try KmodContext(moduleDirectory: root.moduleDirectory(release: release), readConfiguration: root.path == "/") } catch
         {
@@ -62,9 +64,8 @@ public enum Loading {
         return Outcome(module: target.name, path: target.path, verdict: verdict)
     }
 
-    /// Unloads the module `name` from the running kernel (as `rmmod`).
-    public static func unload(name: String, root: Root) throws(LoadError) {
-        let release = runningRelease()
+    /// Unloads the module `name` from the running kernel, whose release is `release` (as `rmmod`).
+    public static func unload(name: String, release: String, root: Root) throws(LoadError) {
         let context: KmodContext
         do { context = try KmodContext(moduleDirectory: root.moduleDirectory(release: release)) } catch { throw .kmod(error) }
         do { try context.remove(name) } catch {
@@ -74,13 +75,6 @@ public enum Loading {
             default: throw .kmod(error)
             }
         }
-    }
-
-    /// `uname -r`.
-    public static func runningRelease() -> String {
-        var names = utsname()
-        uname(&names)
-        return withUnsafeBytes(of: names.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 }
 

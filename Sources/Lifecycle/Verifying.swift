@@ -53,7 +53,7 @@ public enum Verifying {
                 guard let record else { continue }
                 let facts = kernels[entry.release] ?? KernelFacts.discover(release: entry.release, root: context.root)
                 kernels[entry.release] = facts
-                let indexed = indexes[entry.release] ?? indexedPaths(release: entry.release, root: context.root)
+                let indexed = indexes[entry.release] ?? IndexedModules(release: entry.release, root: context.root).systemPaths
                 indexes[entry.release] = indexed
                 reports.append(
                     report(record, package: package, release: entry.release, facts: facts, indexed: indexed, root: context.root))
@@ -85,18 +85,5 @@ public enum Verifying {
         }
         return InstallReport(
             package: package.name, version: package.version, release: release, modules: modules, lostBackups: lost)
-    }
-
-    /// The module files `modules.dep` lists for `release`, as system paths.
-    private static func indexedPaths(release: String, root: Root) -> Set<String> {
-        let directory = root.moduleDirectory(release: release)
-        guard let bytes = try? FileBytes.read(directory.appending("modules.dep")) else { return [] }
-        var paths = Set<String>()
-        for line in bytes.split(separator: UInt8(ascii: "\n")) {
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
-            let path = String(decoding: line[..<colon], as: UTF8.self)
-            paths.insert(path.hasPrefix("/") ? path : "/lib/modules/\(release)/\(path)")
-        }
-        return paths
     }
 }

@@ -13,7 +13,13 @@ public struct CompressionNote: Sendable, Equatable {
 
     /// Reads the xz stream and block headers of the file at `path` (nil unless it is xz).
     static func of(fileAt path: FilePath, format: CompressionFormat) -> CompressionNote? {
-        guard format == .xz, let bytes = try? FileBytes.read(path), bytes.count > 24 else { return nil }
+        // The headers are in the first few dozen bytes; the module itself was already decompressed once.
+        guard format == .xz, let file = try? FileDescriptor.open(path, .readOnly) else { return nil }
+        defer { try? file.close() }
+        var bytes = [UInt8](repeating: 0, count: 64)
+        let count = (try? bytes.withUnsafeMutableBytes { try file.read(into: $0) }) ?? 0
+        guard count > 24 else { return nil }
+        bytes.removeSubrange(count...)
         // Stream header: 6-byte magic, 2 bytes of flags (check type in the second), CRC32; then the first block
         // header: size byte, flags, optional sizes, filter flags (ID 0x21 = LZMA2, properties size, dictionary byte).
         let check = bytes[7] & 0x0F

@@ -75,7 +75,7 @@ public struct KernelFacts: Sendable {
         let symvers = try? FileBytes.read(symversFile)
         let symbols = symvers.map { KernelSymbolTable(moduleSymvers: $0) } ?? KernelSymbolTable()
 
-        let indexed = IndexedModules(moduleDirectory: moduleDirectory, root: root)
+        let indexed = IndexedModules(release: release, root: root)
         let own = indexed.firstInTreeModule.flatMap(Self.readModule)
         let vermagic = own?.modinfoValue("vermagic") ?? constructedVermagic(build: build, config: config)
         var facts = KernelFacts(
@@ -136,19 +136,26 @@ public struct KernelFacts: Sendable {
 }
 
 /// The modules `modules.dep` lists for a kernel.
-struct IndexedModules {
-    var names: Set<String> = []
+public struct IndexedModules: Sendable {
+    /// Their module names.
+    public private(set) var names: Set<String> = []
+    /// Their files as the managed system sees them (`/lib/modules/KVER/updates/kmodmgr/x.ko`).
+    public private(set) var systemPaths: Set<String> = []
     /// One module under `kernel/` (the kernel's own), to read its vermagic and machine from.
     var firstInTreeModule: FilePath?
-    /// Modules outside `kernel/` (`updates/`, `extra/`…).
+    /// Modules outside `kernel/` (`updates/`, `extra/`…), as paths on this machine.
     var outOfTreeModules: [FilePath] = []
 
-    init(moduleDirectory: FilePath, root: Root) {
+    /// Reads `<root>/lib/modules/<release>/modules.dep`; a missing index lists nothing.
+    public init(release: String, root: Root) {
+        let moduleDirectory = root.moduleDirectory(release: release)
         guard let bytes = try? FileBytes.read(moduleDirectory.appending("modules.dep")) else { return }
         for line in bytes.split(separator: UInt8(ascii: "\n")) {
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
             let relative = String(decoding: line[..<colon], as: UTF8.self)
-            let path = relative.hasPrefix("/") ? root.resolve(FilePath(relative)) : moduleDirectory.appending(relative)
+            let systemPath = relative.hasPrefix("/") ? relative : "/lib/modules/\(release)/\(relative)"
+            let path = root.resolve(FilePath(systemPath))
+            systemPaths.insert(systemPath)
             names.insert(ModuleRivals.moduleName(ofFileName: path.lastComponent?.string ?? ""))
             if relative.hasPrefix("kernel/") {
                 if firstInTreeModule == nil { firstInTreeModule = path }

@@ -91,11 +91,14 @@ public enum LoadCheck {
     }
 
     private static func checkHeader(_ module: KernelModule, kernel: KernelFacts, into verdict: inout LoadVerdict) {
-        guard module.is64Bit == (kernel.machine.map { $0 != 3 && $0 != 40 } ?? module.is64Bit) else {
+        guard let machine = kernel.machine else { return }
+        // The 32-bit ones among the machines KernelFacts knows: i386 and ARM.
+        let kernelIs64Bit = machine != 3 && machine != 40
+        guard module.is64Bit == kernelIs64Bit else {
             verdict.refusals.append(.notELF("wrong ELF class: Invalid module format"))
             return
         }
-        if let machine = kernel.machine, module.machine != machine {
+        if module.machine != machine {
             verdict.refusals.append(.wrongMachine(module: module.machine, kernel: machine))
         }
     }
