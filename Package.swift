@@ -54,6 +54,7 @@ let package = Package(
         library("KmodBridge", ["SystemSupport", "CKmod"]),
         library("DepmodIndex", ["SystemSupport", "Codecs", "ModuleELF"]),
         library("LoadCheck", ["SystemSupport", "Codecs", "ModuleELF", "Kernels", "DepmodIndex"]),
+        library("Initramfs", ["SystemSupport", "Codecs", .product(name: "SystemPackage", package: "swift-system")]),
 
         systemLibrary("CKmod", pkgConfig: "libkmod", apt: "libkmod-dev"),
         systemLibrary("CLibELF", pkgConfig: "libelf", apt: "libelf-dev"),
@@ -73,6 +74,7 @@ let package = Package(
             exclude: ["Packages"]),
         .testTarget(name: "LoadCheckTests", dependencies: ["LoadCheck", "ModuleELF", "Codecs", "SystemSupport", "TestSupport"]),
         .testTarget(name: "DepmodIndexTests", dependencies: ["DepmodIndex", "KmodBridge", "SystemSupport", "TestSupport"]),
+        .testTarget(name: "InitramfsTests", dependencies: ["Initramfs", "Codecs", "SystemSupport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -111,3 +111,39 @@ struct GzipDecoder: ~Copyable, StreamTransform {
         }
     }
 }
+
+extension GzipDecoder {
+    /// Decodes the one gzip member at the start of `input` and returns how many bytes it occupies; what follows it
+    /// (another member, padding, data of another format) is not read. `inflate` reports `Z_STREAM_END` at the
+    /// member's trailer, and the input it left unread is where the member ends.
+    mutating func decodeFirstMember(
+        _ input: UnsafeRawBufferPointer, sink: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Int {
+        var offset = 0
+        while offset < input.count {
+            let length = min(input.count - offset, Codec.inputChunkSize)
+            stream.pointee.next_in = UnsafeMutablePointer(mutating: (input.baseAddress! + offset).assumingMemoryBound(to: Bytef.self))
+            stream.pointee.avail_in = UInt32(length)
+            feeding: while true {
+                stream.pointee.next_out = output.bytes.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                stream.pointee.avail_out = UInt32(output.count)
+                let rc = inflate(stream, Z_NO_FLUSH)
+                let produced = output.count - Int(stream.pointee.avail_out)
+                if produced > 0 { try sink(output.prefix(produced)) }
+                switch rc {
+                case Z_STREAM_END: return offset + length - Int(stream.pointee.avail_in)
+                case Z_OK:
+                    if stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0 { break feeding }
+                case Z_BUF_ERROR:
+                    // No progress possible: this chunk is used up and nothing is left to flush.
+                    guard stream.pointee.avail_in == 0 else { throw zlibError(rc, stream) }
+                    break feeding
+                case Z_NEED_DICT: throw CodecError.corrupt(.gzip, detail: "stream needs a preset dictionary")
+                default: throw zlibError(rc, stream)
+                }
+            }
+            offset += length
+        }
+        throw CodecError.truncated(.gzip)
+    }
+}

@@ -146,3 +146,44 @@ struct XZStream: ~Copyable, StreamTransform {
         return size <= UInt64(Codec.decompressedSizeLimit) ? Int(size) : nil
     }
 }
+
+extension XZStream {
+    /// A decoder of exactly one xz stream: `lzma_stream_decoder` without `LZMA_CONCATENATED`, so that it returns
+    /// `LZMA_STREAM_END` at the stream's footer and leaves what follows unread.
+    static func singleStreamDecoder() throws(CodecError) -> XZStream {
+        let xz = XZStream()
+        let rc = lzma_stream_decoder(xz.stream, xzDecoderMemoryLimit, 0)
+        guard rc == LZMA_OK else { throw lzmaError(rc) }
+        return xz
+    }
+
+    /// Decodes the one xz stream at the start of `input` (with a `singleStreamDecoder`) and returns how many bytes
+    /// it occupies. Stream padding after it is left to the caller.
+    mutating func decodeFirstStream(
+        _ input: UnsafeRawBufferPointer, sink: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Int {
+        var offset = 0
+        while offset < input.count {
+            let length = min(input.count - offset, Codec.inputChunkSize)
+            let isLast = offset + length == input.count
+            stream.pointee.next_in = (input.baseAddress! + offset).assumingMemoryBound(to: UInt8.self)
+            stream.pointee.avail_in = length
+            feeding: while true {
+                stream.pointee.next_out = output.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                stream.pointee.avail_out = output.count
+                // LZMA_FINISH on the last chunk turns a stream cut short into LZMA_BUF_ERROR (truncated).
+                let rc = lzma_code(stream, isLast ? LZMA_FINISH : LZMA_RUN)
+                let produced = output.count - stream.pointee.avail_out
+                if produced > 0 { try sink(output.prefix(produced)) }
+                switch rc {
+                case LZMA_STREAM_END: return offset + length - stream.pointee.avail_in
+                case LZMA_OK:
+                    if stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0 { break feeding }
+                default: throw lzmaError(rc)
+                }
+            }
+            offset += length
+        }
+        throw CodecError.truncated(.xz)
+    }
+}

@@ -110,3 +110,27 @@ extension ZstdDecoder {
             truncatedOnSrcSizeError: true)
     }
 }
+
+extension ZstdDecoder {
+    /// Decodes the one zstd frame at the start of `input` and returns how many bytes it occupies; a following
+    /// frame is not started. `ZSTD_decompressStream` returns 0 exactly when a frame is decoded and flushed, with the
+    /// input position just past it.
+    mutating func decodeFirstFrame(
+        _ input: UnsafeRawBufferPointer, sink: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Int {
+        var offset = 0
+        while offset < input.count {
+            let length = min(input.count - offset, Codec.inputChunkSize)
+            var source = ZSTD_inBuffer(src: input.baseAddress! + offset, size: length, pos: 0)
+            while true {
+                var target = ZSTD_outBuffer(dst: output.bytes.baseAddress, size: output.count, pos: 0)
+                let remaining = try zstdCheck(ZSTD_decompressStream(context, &target, &source))
+                if target.pos > 0 { try sink(output.prefix(target.pos)) }
+                if remaining == 0 { return offset + source.pos }
+                if source.pos == source.size && target.pos < target.size { break }
+            }
+            offset += length
+        }
+        throw CodecError.truncated(.zstd)
+    }
+}
