@@ -36,7 +36,7 @@ let package = Package(
             "Lifecycle",
             [
                 "SystemSupport", "Codecs", "ModuleELF", "KmodBridge", "DepmodIndex", "DKMSConf", "StateStore", "Kernels", "BuildRunner",
-                "LoadCheck",
+                "LoadCheck", "Initramfs",
             ]),
         library(
             "SystemSupport",

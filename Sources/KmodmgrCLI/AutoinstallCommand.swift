@@ -13,10 +13,11 @@ struct AutoinstallCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var options: LifecycleOptions
+    @OptionGroup var initramfs: InitramfsOption
     @OptionGroup var kernels: KernelSelection
 
     func run() async throws {
-        let context = try options.context(diagnostics: StandardErrorDiagnostics())
+        let context = try initramfs.context(options)
         let results: [Installing.KernelResult]
         do {
             results = try await Autoinstalling.autoinstall(releases: kernels.releases(root: context.root), context: context)

@@ -19,6 +19,7 @@ struct InstallCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var options: LifecycleOptions
+    @OptionGroup var initramfs: InitramfsOption
     @OptionGroup var selection: PackageSelection
     @OptionGroup var kernels: KernelSelection
 
@@ -31,7 +32,7 @@ struct InstallCommand: AsyncParsableCommand {
     func validate() throws { _ = try selection.requiredReference() }
 
     func run() async throws {
-        let context = try options.context(diagnostics: StandardErrorDiagnostics())
+        let context = try initramfs.context(options)
         let reference = try selection.requiredReference()
         let results: [Installing.KernelResult]
         do {

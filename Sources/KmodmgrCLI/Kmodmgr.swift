@@ -11,7 +11,7 @@ struct Kmodmgr: ParsableCommand {
             built, or a test tree is handled exactly like the live system. This version registers, builds and \
             installs packages (add, build, install, uninstall, remove, autoinstall, unbuild, status) and indexes and \
             inspects modules (depmod, modinfo), checks before the kernel does that modules will load (verify), and \
-            loads and unloads them through libkmod (load, unload). Every mutating command holds one \
+            loads and unloads them through libkmod (load, unload), and keeps initramfs images in step (initramfs). Every mutating command holds one \
             lock and journals what it changes under /lib/modules, so a crash at any instant is finished or undone by \
             the next command.
             """,
@@ -19,7 +19,7 @@ struct Kmodmgr: ParsableCommand {
         subcommands: [
             AddCommand.self, BuildCommand.self, InstallCommand.self, UninstallCommand.self, RemoveCommand.self,
             AutoinstallCommand.self, UnbuildCommand.self, StatusCommand.self, VerifyCommand.self, LoadCommand.self,
-            UnloadCommand.self, Modinfo.self, DepmodCommand.self,
+            UnloadCommand.self, InitramfsCommand.self, Modinfo.self, DepmodCommand.self,
         ]
     )
 }

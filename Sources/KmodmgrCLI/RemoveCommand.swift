@@ -9,6 +9,7 @@ struct RemoveCommand: AsyncParsableCommand {
         discussion: "The source under the source tree stays, as DKMS leaves it; `add` registers it again.")
 
     @OptionGroup var options: LifecycleOptions
+    @OptionGroup var initramfs: InitramfsOption
     @OptionGroup var selection: PackageSelection
 
     @OptionGroup var kernels: KernelsOrAll
@@ -16,10 +17,10 @@ struct RemoveCommand: AsyncParsableCommand {
     func validate() throws { _ = try selection.requiredReference() }
 
     func run() async throws {
-        let context = try options.context(diagnostics: StandardErrorDiagnostics())
+        let context = try initramfs.context(options)
         let reference = try selection.requiredReference()
         do {
-            let removal = try Unbuilding.remove(reference, kernels: kernels.references, context: context)
+            let removal = try await Unbuilding.remove(reference, kernels: kernels.references, context: context)
             for entry in removal.kernels { Output.write("\(reference), \(entry.release), \(entry.arch): removed\n") }
             if removal.unregistered { Output.write("\(reference): removed\n") }
         } catch {

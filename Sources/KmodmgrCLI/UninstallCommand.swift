@@ -8,6 +8,7 @@ struct UninstallCommand: AsyncParsableCommand {
         abstract: "Remove a package's installed modules (restoring any module they moved aside) and re-index; keep the build.")
 
     @OptionGroup var options: LifecycleOptions
+    @OptionGroup var initramfs: InitramfsOption
     @OptionGroup var selection: PackageSelection
 
     @OptionGroup var kernels: KernelsOrAll
@@ -15,10 +16,10 @@ struct UninstallCommand: AsyncParsableCommand {
     func validate() throws { _ = try selection.requiredReference() }
 
     func run() async throws {
-        let context = try options.context(diagnostics: StandardErrorDiagnostics())
+        let context = try initramfs.context(options)
         let reference = try selection.requiredReference()
         do {
-            let done = try Uninstalling.uninstall(reference, kernels: kernels.references, context: context)
+            let done = try await Uninstalling.uninstall(reference, kernels: kernels.references, context: context)
             for entry in done { Output.write("\(reference), \(entry.release), \(entry.arch): uninstalled\n") }
             if done.isEmpty { Output.note("\(reference): not installed for the kernels given; nothing to do") }
         } catch {

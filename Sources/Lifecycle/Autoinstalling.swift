@@ -24,7 +24,7 @@ public enum Autoinstalling {
         for release in releases {
             results += try await autoinstall(release: release, context: context)
         }
-        try Reindexing.reindexMarked(context: context)
+        try await Reindexing.finishCommand(context: context)
         return results
     }
 

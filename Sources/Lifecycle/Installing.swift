@@ -36,7 +36,7 @@ public enum Installing {
         for build in builds {
             results.append(await installBuilt(package, build, force: force, context: context))
         }
-        try Reindexing.reindexMarked(context: context)
+        try await Reindexing.finishCommand(context: context)
         return results
     }
 

@@ -67,6 +67,7 @@ struct KernelInstall {
             transaction: transaction, build: build.build, time: Int(time(nil)), compression: compression.rawValue, modules: [],
             displaced: [], overridden: plan.overridden, createdDirectories: plan.createdDirectories)
         record.forcedProblems = refused
+        record.bootCritical = manifest.remakeInitrd || context.settings.initramfsPackages.contains(package.name)
         for problem in refused { context.diagnostics.warning("installed despite LoadCheck (--force): \(problem)") }
         var steps = plan.createdDirectories.map(Journal.Step.makeDirectory)
         for displaced in plan.displaced {
@@ -125,6 +126,7 @@ struct KernelInstall {
         }
         do throws(StateError) {
             try state.commitInstall(record, package.name, package.version, release: release, arch: arch)
+            context.initramfsDemand.note(release: release, package: label, record: record, settings: context.settings)
             FaultInjection.point()
             try state.finish(journal)
         } catch {

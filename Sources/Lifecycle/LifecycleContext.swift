@@ -20,6 +20,11 @@ public struct LifecycleContext: Sendable {
     /// What a mutating command does when another kmodmgr holds the state lock: wait (the default), or fail at once
     /// (`--no-wait`).
     public var contention: LockFile.Contention = .wait
+    /// Whether a command regenerates the initramfs its transactions made stale (`--no-initramfs`: the kernel hooks,
+    /// where the system's own generator runs next).
+    public var regeneratesInitramfs = true
+    /// The transactions this command committed, for deciding which initramfs images are stale.
+    let initramfsDemand = InitramfsDemand()
 
     public init(root: Root, diagnostics: any DiagnosticSink) throws(LifecycleError) {
         let settings = try Settings.load(root: root, diagnostics: diagnostics)

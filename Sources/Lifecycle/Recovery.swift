@@ -80,6 +80,13 @@ enum Recovery {
 /// modules). A kernel is marked in the state tree before its files change and unmarked once its index is
 /// published, so an index left behind by a crash is always caught up by the next command.
 enum Reindexing {
+    /// The end of every mutating command: index the kernels it changed, then regenerate the initramfs images its
+    /// transactions made stale.
+    static func finishCommand(context: LifecycleContext) async throws(LifecycleError) {
+        try reindexMarked(context: context)
+        await InitramfsRegeneration.regenerateStale(context: context)
+    }
+
     static func reindexMarked(context: LifecycleContext) throws(LifecycleError) {
         for release in context.state.releasesToReindex() {
             try reindex(release: release, context: context)

@@ -19,6 +19,17 @@ public struct Settings: Sendable, Equatable {
     public var installLocation = InstallLocation.updates
     /// The compression installed modules get; nil means what the kernel uses (its modules, else its config).
     public var compression: String?
+    /// Which initramfs generator runs after a transaction that needs it: `auto` (the one the system has), a named
+    /// one, or `never`.
+    public var initramfs = InitramfsPolicy.auto
+    /// Packages whose modules belong in the initramfs, as if their dkms.conf said `REMAKE_INITRD=yes`.
+    public var initramfsPackages: Set<String> = []
+
+    public enum InitramfsPolicy: String, Sendable, Equatable {
+        case auto, never
+        case updateInitramfs = "update-initramfs"
+        case dracut, mkinitcpio
+    }
 
     public enum InstallLocation: String, Sendable, Equatable {
         case updates, manifest
@@ -73,6 +84,11 @@ public struct Settings: Sendable, Equatable {
             case "compression":
                 guard ["auto", "none", "gzip", "xz", "zstd"].contains(value) else { throw invalid() }
                 settings.compression = value == "auto" ? nil : value
+            case "initramfs":
+                guard let policy = InitramfsPolicy(rawValue: value) else { throw invalid() }
+                settings.initramfs = policy
+            case "initramfs_packages":
+                settings.initramfsPackages = Set(value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map(String.init))
             default:
                 diagnostics.warning("unknown setting '\(key)' ignored", file: path, line: index + 1)
             }

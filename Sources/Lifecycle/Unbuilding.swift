@@ -6,13 +6,33 @@ import SystemSupport
 public enum Unbuilding {
     /// Removes the builds of `reference` for `kernels` (every kernel when empty); returns the kernels removed.
     public static func unbuild(_ reference: PackageReference, kernels: [KernelReference], context: LifecycleContext)
-        throws(LifecycleError) -> [KernelEntry]
+        async throws(LifecycleError) -> [KernelEntry]
     {
         let lock = try context.exclusive()
         defer { withExtendedLifetime(lock) {} }
         let package = try Building.registered(reference, context: context)
         let removed = try unbuildHoldingLock(package, kernels: kernels, context: context)
-        try Reindexing.reindexMarked(context: context)
+        try await Reindexing.finishCommand(context: context)
+        return removed
+    }
+
+    /// `unbuild --all-packages -k KVER`: every package's builds for `kernels` (uninstalled first), registrations kept
+    /// — what the kernel hooks do for a kernel being removed, so that nothing of kmodmgr's outlives it and every
+    /// displaced module is back before the kernel's package deletes its files.
+    public static func unbuildEveryPackage(kernels: [KernelReference], context: LifecycleContext)
+        async throws(LifecycleError) -> [(package: String, entry: KernelEntry)]
+    {
+        precondition(!kernels.isEmpty, "every package for every kernel is `remove`, one package at a time")
+        let lock = try context.exclusive()
+        defer { withExtendedLifetime(lock) {} }
+        var removed = [(package: String, entry: KernelEntry)]()
+        for (name, version) in context.state.packages() {
+            let package = try Building.registered(PackageReference(name: name, version: version), context: context)
+            for entry in try unbuildHoldingLock(package, kernels: kernels, context: context) {
+                removed.append(("\(name)/\(version)", entry))
+            }
+        }
+        try await Reindexing.finishCommand(context: context)
         return removed
     }
 
@@ -26,7 +46,7 @@ public enum Unbuilding {
     /// `remove`: uninstall and unbuild for `kernels` (every kernel when empty), then unregister the package version
     /// once no kernel is left. Its source in the source tree stays, as DKMS leaves it.
     public static func remove(_ reference: PackageReference, kernels: [KernelReference], context: LifecycleContext)
-        throws(LifecycleError) -> Removal
+        async throws(LifecycleError) -> Removal
     {
         let lock = try context.exclusive()
         defer { withExtendedLifetime(lock) {} }
@@ -40,7 +60,7 @@ public enum Unbuilding {
                 throw .state(error)
             }
         }
-        try Reindexing.reindexMarked(context: context)
+        try await Reindexing.finishCommand(context: context)
         return Removal(kernels: removed, unregistered: unregister)
     }
 

@@ -8,7 +8,7 @@ public enum Uninstalling {
     /// Uninstalls `reference` from `kernels` (every kernel it is installed for when empty); returns the kernels it
     /// was uninstalled from.
     public static func uninstall(_ reference: PackageReference, kernels: [KernelReference], context: LifecycleContext)
-        throws(LifecycleError) -> [KernelEntry]
+        async throws(LifecycleError) -> [KernelEntry]
     {
         let lock = try context.exclusive()
         defer { withExtendedLifetime(lock) {} }
@@ -19,7 +19,7 @@ public enum Uninstalling {
                 done.append(entry)
             }
         }
-        try Reindexing.reindexMarked(context: context)
+        try await Reindexing.finishCommand(context: context)
         return done
     }
 
@@ -54,6 +54,7 @@ public enum Uninstalling {
             try state.begin(journal)
             FaultInjection.point()
             try state.removeInstallRecord(name, version, release: release, arch: arch)
+            context.initramfsDemand.note(release: release, package: "\(name)/\(version)", record: record, settings: context.settings)
             FaultInjection.point()
         } catch {
             throw .state(error)

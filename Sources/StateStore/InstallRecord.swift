@@ -62,6 +62,9 @@ public struct InstallRecord: Sendable, Equatable {
     public var createdDirectories: [String]
     /// What LoadCheck said the kernel will refuse, for modules installed anyway with `--force` (`MODULE: reason`).
     public var forcedProblems: [String] = []
+    /// Whether the package's modules belong in the initramfs (`REMAKE_INITRD=yes`, or `initramfs_packages`), as it
+    /// was when installed: uninstalling must regenerate the initramfs even if the dkms.conf is gone by then.
+    public var bootCritical = false
 
     public init(
         transaction: String, build: String, time: Int, compression: String, modules: [InstalledModule],
@@ -90,6 +93,7 @@ public struct InstallRecord: Sendable, Equatable {
         for module in overridden { record.append("overrides", "\(module.name) \(module.path)") }
         for directory in createdDirectories { record.append("created", directory) }
         for problem in forcedProblems { record.append("forced", problem) }
+        if bootCritical { record.append("initramfs", "yes") }
         return record
     }
 
@@ -116,5 +120,6 @@ public struct InstallRecord: Sendable, Equatable {
             overridden: try fields("overrides", count: 2).map { OverriddenModule(name: $0[0], path: $0[1]) },
             createdDirectories: record.values("created"))
         forcedProblems = record.values("forced")
+        bootCritical = record.value("initramfs") == "yes"
     }
 }

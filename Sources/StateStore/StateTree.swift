@@ -19,6 +19,7 @@ import SystemSupport
 ///   <name>/<version>/<kver>/<arch>/displaced/…  in-tree modules moved aside, by path below lib/modules/<kver>
 ///   .build/<kver>/<arch>/<name>/<version>/build  scratch copy a build runs in (dkms_tree = .build/<kver>/<arch>)
 ///   .kernels/<kver>                              headers digest cache: "STAMP SHA256"
+///   .initramfs/<kver>.log                        every initramfs regeneration kmodmgr ran for that kernel
 /// ```
 ///
 /// Kernel releases start with a digit and names and versions are checked path components, so the fixed names
@@ -108,6 +109,9 @@ public struct StateTree: Sendable, Hashable {
 
     /// Where each kernel's headers digest is remembered with the stamp it was computed for (`.kernels/<release>`).
     public var kernelDigests: FilePath { directory.appending(".kernels") }
+
+    /// The log of the initramfs regenerations run for a kernel.
+    public func initramfsLog(release: String) -> FilePath { directory.appending(".initramfs").appending("\(release).log") }
 
     public func scratchBuild(_ name: String, _ version: String, release: String, arch: String) -> FilePath {
         scratchTree(release: release, arch: arch).appending(name).appending(version).appending("build")

@@ -1,2 +1,2 @@
 /// kmodmgr's version, in one place: `--version` prints it and caches written by one version are ignored by another.
-public let kmodmgrVersion = "0.5.0"
+public let kmodmgrVersion = "0.6.0"

@@ -20,11 +20,26 @@ import Testing
         #expect(rendered.standardOutput.contains("modinfo"))
     }
 
+    /// The subcommands `kmodmgr --help` lists.
+    static func commands() throws -> [String] {
+        let help = try kmodmgr(["--help"]).standardOutput
+        guard let section = help.range(of: "SUBCOMMANDS:") else { return [] }
+        return help[section.upperBound...].split(separator: "\n").compactMap { line in
+            let words = line.split(separator: " ")
+            return line.hasPrefix("  ") && !line.hasPrefix("   ") && !line.hasPrefix("  See") ? words.first.map(String.init) : nil
+        }
+    }
+
+    /// Every command `--help` lists has a section in the man page, and the list is not empty.
+    @Test func manPageDocumentsEveryCommand() throws {
+        let commands = try Self.commands()
+        #expect(commands.count >= 14 && commands.contains("initramfs"), "\(commands)")
+        let page = try String(contentsOf: Self.packageRoot.appendingPathComponent("man/kmodmgr.8"), encoding: .utf8)
+        for command in commands { #expect(page.contains("\n.SS \(command)\n"), "no section for \(command) in man/kmodmgr.8") }
+    }
+
     /// Every option a command's `--help` lists is documented in the man page.
-    @Test(arguments: [
-        "add", "build", "install", "uninstall", "remove", "autoinstall", "unbuild", "status", "modinfo", "depmod", "verify", "load",
-        "unload",
-    ])
+    @Test(arguments: try commands())
     func manPageDocumentsEveryOption(command: String) throws {
         let help = try kmodmgr([command, "--help"]).standardOutput
         let page = try String(contentsOf: Self.packageRoot.appendingPathComponent("man/kmodmgr.8"), encoding: .utf8)

@@ -1,0 +1,29 @@
+import StateStore
+import Synchronization
+
+/// The installs and uninstalls a command committed, per kernel, as far as the initramfs cares: filled as each
+/// transaction commits, read once at the end of the command to decide which kernels' initramfs is stale.
+final class InitramfsDemand: Sendable {
+    /// One committed install or uninstall.
+    struct Change: Sendable {
+        /// `NAME/VERSION`.
+        let package: String
+        let bootCritical: Bool
+        /// The modules it put in place, moved aside or overrode: if the initramfs has one of these names, the
+        /// initramfs holds the wrong file now.
+        let moduleNames: Set<String>
+    }
+
+    private let changes = Mutex<[String: [Change]]>([:])
+
+    func note(release: String, package: String, record: InstallRecord, settings: Settings) {
+        let name = String(package.prefix { $0 != "/" })
+        let names = Set(record.modules.map(\.name) + record.displaced.map(\.name) + record.overridden.map(\.name))
+        let change = Change(
+            package: package, bootCritical: record.bootCritical || settings.initramfsPackages.contains(name), moduleNames: names)
+        changes.withLock { $0[release, default: []].append(change) }
+    }
+
+    /// Every kernel with a committed change, and the changes.
+    var byRelease: [String: [Change]] { changes.withLock { $0 } }
+}
