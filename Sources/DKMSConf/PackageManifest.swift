@@ -42,7 +42,8 @@ public struct PackageManifest: Sendable, Equatable, Codable {
     public var buildDepends: [String]
     /// `OBSOLETE_BY`: a kernel version from which on the package is not installed.
     public var obsoleteBy: String?
-    /// `REMAKE_INITRD` (deprecated in DKMS, recorded here).
+    /// `REMAKE_INITRD`: the package is boot-critical — its modules belong in the initramfs, and installing or
+    /// uninstalling it regenerates the image (DKMS 3 ignores the directive as deprecated).
     public var remakeInitrd: Bool
     /// `NO_WEAK_MODULES`.
     public var noWeakModules: Bool

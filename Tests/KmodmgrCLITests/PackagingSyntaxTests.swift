@@ -186,7 +186,7 @@ import Testing
             targets: ["usr/src/foo-bar-1.0-2/dkms.conf", "usr/lib/modules/6.6.1-arch1-1/vmlinuz", "usr/src/never-added-1/dkms.conf"])
         #expect(
             result.calls == [
-                "remove --root ROOT --all-packages -k 6.6.1-arch1-1 --no-initramfs",
+                "unbuild --root ROOT --all-packages -k 6.6.1-arch1-1 --no-initramfs",
                 "status --root ROOT",
                 "remove --root ROOT foo-bar/1.0-2 --all --no-initramfs",
             ])
