@@ -32,6 +32,13 @@ public enum Unbuilding {
                 removed.append(("\(name)/\(version)", entry))
             }
         }
+        for kernel in kernels {
+            do {
+                try context.state.forgetKernel(release: kernel.release)
+            } catch {
+                throw .state(error)
+            }
+        }
         try await Reindexing.finishCommand(context: context)
         return removed
     }

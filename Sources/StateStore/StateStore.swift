@@ -139,6 +139,18 @@ public struct StateStore: Sendable {
         }
     }
 
+    /// Forgets what the state tree keeps about a kernel as a whole — its headers digest, build scratch directories and
+    /// initramfs log — once no package has anything for it: the kernel is going away.
+    public func forgetKernel(release: String) throws(StateError) {
+        do throws(SystemError) {
+            try FileTree.remove(tree.kernelDigests.appending(release))
+            try FileTree.remove(tree.directory.appending(".build").appending(release))
+            try FileTree.remove(tree.initramfsLog(release: release))
+        } catch {
+            throw .system(error)
+        }
+    }
+
     /// A new build identifier: UTC time to the second plus the process id, sortable and unique under the lock.
     public static func newBuildIdentifier(now: Int = Int(time(nil))) -> String {
         var seconds = time_t(now)

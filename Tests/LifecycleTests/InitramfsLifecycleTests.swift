@@ -96,6 +96,15 @@ import Testing
             quiet.status == 0
                 && quiet.standardError.contains("initramfs not regenerated although hello/1.0 is boot-critical: initramfs=never"))
         #expect(Self.calls(root).count == 2)
+
+        // The kernel going away (the prerm.d hook): every package's builds go, and so does what the state tree kept
+        // about the kernel itself; the packages stay added.
+        let gone = try root.kmodmgr("unbuild", ["--all-packages", "-k", kernel, "--no-initramfs"])
+        #expect(gone.status == 0 && gone.standardOutput.contains("hello/1.0, \(kernel), x86_64: unbuilt\n"), "\(gone.standardError)")
+        for leftover in [".initramfs/\(kernel).log", ".kernels/\(kernel)", ".build/\(kernel)", "hello/1.0/\(kernel)"] {
+            #expect(!root.exists("var/lib/kmodmgr/\(leftover)"), "\(leftover) left")
+        }
+        #expect(try root.kmodmgr("status", []).standardOutput == "hello/1.0: added\nmulti/2.0: added\n")
     }
 
     @Test func replacingAModuleTheCurrentImageHoldsRegeneratesIt() throws {
