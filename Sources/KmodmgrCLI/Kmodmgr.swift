@@ -9,11 +9,12 @@ struct Kmodmgr: ParsableCommand {
         discussion: """
             Every path kmodmgr reads or writes is taken under --root (default /), so a chroot, an image being \
             built, or a test tree is handled exactly like the live system. This version registers, builds and \
-            installs packages (add, build, install, uninstall, remove, autoinstall, unbuild, status) and indexes and \
-            inspects modules (depmod, modinfo), checks before the kernel does that modules will load (verify), and \
-            loads and unloads them through libkmod (load, unload), and keeps initramfs images in step (initramfs). Every mutating command holds one \
-            lock and journals what it changes under /lib/modules, so a crash at any instant is finished or undone by \
-            the next command.
+            installs packages (add, build, install, uninstall, remove, autoinstall, unbuild, status), indexes and \
+            inspects modules (depmod, modinfo), checks before the kernel does that modules will load (verify), \
+            loads and unloads them through libkmod (load, unload), and keeps initramfs images in step \
+            (initramfs); the kernel hooks its package installs run it when kernels come and go. Every mutating \
+            command holds one lock and journals what it changes under /lib/modules, so a crash at any instant is \
+            finished or undone by the next command.
             """,
         version: kmodmgrVersion,
         subcommands: [
