@@ -16,11 +16,12 @@ final class InitramfsDemand: Sendable {
 
     private let changes = Mutex<[String: [Change]]>([:])
 
-    func note(release: String, package: String, record: InstallRecord, settings: Settings) {
-        let name = String(package.prefix { $0 != "/" })
+    /// Records that `name`/`version`'s install (or uninstall) described by `record` committed for `release`.
+    func note(release: String, name: String, version: String, record: InstallRecord, settings: Settings) {
         let names = Set(record.modules.map(\.name) + record.displaced.map(\.name) + record.overridden.map(\.name))
         let change = Change(
-            package: package, bootCritical: record.bootCritical || settings.initramfsPackages.contains(name), moduleNames: names)
+            package: "\(name)/\(version)", bootCritical: record.bootCritical || settings.initramfsPackages.contains(name),
+            moduleNames: names)
         changes.withLock { $0[release, default: []].append(change) }
     }
 

@@ -126,7 +126,8 @@ struct KernelInstall {
         }
         do throws(StateError) {
             try state.commitInstall(record, package.name, package.version, release: release, arch: arch)
-            context.initramfsDemand.note(release: release, package: label, record: record, settings: context.settings)
+            context.initramfsDemand.note(
+                release: release, name: package.name, version: package.version, record: record, settings: context.settings)
             FaultInjection.point()
             try state.finish(journal)
         } catch {

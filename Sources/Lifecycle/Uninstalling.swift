@@ -54,7 +54,7 @@ public enum Uninstalling {
             try state.begin(journal)
             FaultInjection.point()
             try state.removeInstallRecord(name, version, release: release, arch: arch)
-            context.initramfsDemand.note(release: release, package: "\(name)/\(version)", record: record, settings: context.settings)
+            context.initramfsDemand.note(release: release, name: name, version: version, record: record, settings: context.settings)
             FaultInjection.point()
         } catch {
             throw .state(error)
