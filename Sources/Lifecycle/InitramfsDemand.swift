@@ -20,7 +20,7 @@ final class InitramfsDemand: Sendable {
     func note(release: String, name: String, version: String, record: InstallRecord, settings: Settings) {
         let names = Set(record.modules.map(\.name) + record.displaced.map(\.name) + record.overridden.map(\.name))
         let change = Change(
-            package: "\(name)/\(version)", bootCritical: record.bootCritical || settings.initramfsPackages.contains(name),
+            package: "\(name)/\(version)", bootCritical: settings.isBootCritical(package: name, remakeInitrd: record.bootCritical),
             moduleNames: names)
         changes.withLock { $0[release, default: []].append(change) }
     }

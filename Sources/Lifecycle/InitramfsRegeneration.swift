@@ -62,7 +62,7 @@ public enum InitramfsRegeneration {
                     throw .state(error)
                 }
                 guard let record else { continue }
-                if record.bootCritical || context.settings.initramfsPackages.contains(name) {
+                if context.settings.isBootCritical(package: name, remakeInitrd: record.bootCritical) {
                     names.formUnion(record.modules.map(\.name))
                 } else {
                     let replaced = Set(record.displaced.map(\.name) + record.overridden.map(\.name))

@@ -67,7 +67,7 @@ struct KernelInstall {
             transaction: transaction, build: build.build, time: Int(time(nil)), compression: compression.rawValue, modules: [],
             displaced: [], overridden: plan.overridden, createdDirectories: plan.createdDirectories)
         record.forcedProblems = refused
-        record.bootCritical = manifest.remakeInitrd || context.settings.initramfsPackages.contains(package.name)
+        record.bootCritical = context.settings.isBootCritical(package: package.name, remakeInitrd: manifest.remakeInitrd)
         for problem in refused { context.diagnostics.warning("installed despite LoadCheck (--force): \(problem)") }
         var steps = plan.createdDirectories.map(Journal.Step.makeDirectory)
         for displaced in plan.displaced {

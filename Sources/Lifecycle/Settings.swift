@@ -25,6 +25,12 @@ public struct Settings: Sendable, Equatable {
     /// Packages whose modules belong in the initramfs, as if their dkms.conf said `REMAKE_INITRD=yes`.
     public var initramfsPackages: Set<String> = []
 
+    /// Whether package `name` belongs in the initramfs: its dkms.conf says `REMAKE_INITRD=yes` (as read when it was
+    /// installed), or `initramfs_packages` names it. The one place that decides it.
+    func isBootCritical(package name: String, remakeInitrd: Bool) -> Bool {
+        remakeInitrd || initramfsPackages.contains(name)
+    }
+
     public enum InitramfsPolicy: String, Sendable, Equatable {
         case auto, never
         case updateInitramfs = "update-initramfs"
