@@ -1,3 +1,4 @@
+import CLZMA
 import CZlib
 
 /// Integrity checks for kmodmgr's own files.
@@ -13,6 +14,12 @@ public enum Checksum {
             offset += length
         }
         return UInt32(truncatingIfNeeded: crc)
+    }
+
+    /// The CRC-64 (ECMA-182, liblzma's `lzma_crc64`, as xz uses) of `bytes`: a cheap fingerprint of inputs to tell
+    /// a changed one from an unchanged one (not a defence against anyone crafting a collision).
+    public static func crc64(_ bytes: [UInt8]) -> UInt64 {
+        bytes.withUnsafeBufferPointer { lzma_crc64($0.baseAddress, $0.count, 0) }
     }
 
     /// The CRC-32 of two byte strings back to back, from the CRC of each and the length of the second

@@ -12,7 +12,7 @@ public enum Depmod {
         try checkModuleDirectory(request)
         let lock: DirectoryLock
         do { lock = try DirectoryLock(request.moduleDirectory) } catch { throw .publish(error) }
-        let index = try make(request, sink: sink)
+        var index = try make(request, sink: sink)
         try index.publish(sink: sink)
         lock.release()
         return index
@@ -29,7 +29,10 @@ public enum Depmod {
         // Walking the tree and decoding the cache are independent and take about as long as each other.
         let (found, cache) = concurrently(
             { Result { () throws(DepmodError) in try ModuleSet(request, sink: sink) } },
-            { request.useCache ? ParseCache.load(from: request.moduleDirectory) : ParseCache() })
+            {
+                guard request.useCache else { return ParseCache() }
+                return request.usablePreparation?.takeCache() ?? ParseCache.load(from: request.moduleDirectory)
+            })
         let inputs = try found.get()
         let reading = ModuleReading(modules: inputs.modules, cache: cache)
         for (module, facts) in zip(inputs.modules, reading.facts) where facts.unreadableReason != nil {
@@ -51,10 +54,24 @@ public enum Depmod {
             modules: inputs.modules, facts: reading.facts, dependencyLines: dependencyLines,
             ownedSymbols: resolution.ownedSymbols, builtinList: inputs.builtinList, builtinModinfo: inputs.builtinModinfo,
             layout: request.layout, warnDuplicates: request.warnDuplicates, sink: sink)
-        // The ten files and the parse cache are independent of each other: make them on all cores.
+        // Files whose inputs are unchanged since the cache was written with them are kept as they are.
+        let digests =
+            request.useCache
+            ? InputDigests(
+                modules: inputs.modules, facts: reading.facts, ownedSymbols: resolution.ownedSymbols, fingerprint: inputs.fingerprint)
+            : nil
+        var kept = [IndexFile: OutputRecord]()
+        if request.keepUnchangedFiles, let digests {
+            for file in IndexFile.allCases {
+                if let record = cache.outputs[file.fileName], digests.isCurrent(file, record: record, in: request.moduleDirectory) {
+                    kept[file] = record
+                }
+            }
+        }
+        // The files to make and the parse cache are independent of each other: make them on all cores.
         var newCache = reading.updatedCache
         newCache.fingerprint = inputs.fingerprint
-        let jobs: [IndexFile?] = (request.useCache ? [nil] : []) + IndexFile.allCases
+        let jobs: [IndexFile?] = (request.useCache ? [nil] : []) + IndexFile.allCases.filter { kept[$0] == nil }
         var made = jobs.parallelMap { job -> Made in
             guard let file = job else { return .cache(newCache.encoded()) }
             return .file(file, Result { () throws(IndexFormatError) in try contents.bytes(of: file) })
@@ -69,11 +86,10 @@ public enum Depmod {
             }
         }
         made = []  // the pending cache is now referenced once: sealing appends to it in place
-        let sizes = Dictionary(uniqueKeysWithValues: files.map { ($0.file, $0.contents.count) })
         let index = GeneratedIndex(
-            moduleDirectory: request.moduleDirectory, files: files, explanations: resolution.explanations,
-            moduleCount: inputs.modules.count, modulesRead: reading.modulesRead,
-            cache: pendingCache.take()?.sealed(outputSizes: sizes))
+            moduleDirectory: request.moduleDirectory, files: files, kept: kept, explanations: resolution.explanations,
+            moduleCount: inputs.modules.count, modulesRead: reading.modulesRead, cache: pendingCache.take(),
+            inputDigests: digests)
         releaseInBackground((inputs, cache, reading, resolution, contents, newCache, dependencyLines))
         return index
     }
@@ -92,7 +108,7 @@ public enum Depmod {
         }
         return IndexFile.allCases.allSatisfy { file in
             let status = try? FileBytes.status(request.moduleDirectory.appending(file.fileName))
-            return status.map { Int($0.size) } == cache.outputSizes[file.fileName]
+            return status.map { Int($0.size) } == cache.outputs[file.fileName]?.size
         }
     }
 

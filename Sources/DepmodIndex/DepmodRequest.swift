@@ -25,10 +25,23 @@ public struct DepmodRequest: Sendable {
     public var layout: IndexLayout = .v30
     /// Whether to reuse what earlier runs read from unchanged modules (and record this run's reading).
     public var useCache = true
+    /// Keep each index file whose inputs are the same as when the cache was written with it, and the file is
+    /// still the one written then (`InputDigests`), instead of making and writing it again. Off for
+    /// `kmodmgr depmod`, which, like depmod, warns about malformed input on every run; the lifecycle's re-index,
+    /// which keeps no warnings, turns it on.
+    public var keepUnchangedFiles = false
+    /// A re-index prepared by the command (its decoded parse cache and directory listings), for this module
+    /// directory; ignored for another.
+    public var preparation: IndexPreparation?
 
     public init(root: Root, kernelRelease: String) {
         self.root = root
         self.kernelRelease = kernelRelease
+    }
+
+    /// `preparation` if it is for this request's module directory.
+    var usablePreparation: IndexPreparation? {
+        preparation.flatMap { $0.moduleDirectory == moduleDirectory ? $0 : nil }
     }
 
     /// The module directory on this machine (`<root>/lib/modules/<kver>`).

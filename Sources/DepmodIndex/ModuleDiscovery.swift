@@ -9,6 +9,8 @@ struct ModuleDiscovery {
     let release: String
     let configuration: DepmodConfiguration
     let sink: any DiagnosticSink
+    /// Listings kept from an earlier walk in the same command, reused where the directory is unchanged.
+    var snapshot: ModuleTreeSnapshot? = nil
 
     /// The module directory as the system sees it.
     var moduleDirectory: String { "/lib/modules/\(release)" }
@@ -43,14 +45,45 @@ struct ModuleDiscovery {
         return found
     }
 
+    /// What one directory of the walk holds: module files, directories to walk, and warnings.
+    enum Item: Sendable {
+        case module(ModuleFile)
+        case directory(systemPath: String)
+        case warning(String, file: FilePath)
+    }
+
     private func walk(systemDirectory: String, into consider: (ModuleFile) -> Void) {
+        for item in items(systemDirectory: systemDirectory) {
+            switch item {
+            case .module(let module): consider(module)
+            case .directory(let systemPath): walk(systemDirectory: systemPath, into: consider)
+            case .warning(let message, let file): sink.warning(message, file: file)
+            }
+        }
+    }
+
+    /// The items of one directory: from the snapshot, if it kept them for an unchanged listing, else made from
+    /// the listing (and kept).
+    private func items(systemDirectory: String) -> [Item] {
         let hostDirectory = root.resolve(FilePath(systemDirectory))
         // Links and entries of unknown type need a stat to say what they are; module files get one for the
         // parse cache, taken here where it is cheapest.
-        let listing = DirectoryListing.entries(in: hostDirectory) { entry in
+        let wantsStatus = { (entry: DirectoryListing.Entry) in
             entry.kind != .directory && (entry.kind != .regularFile || ModuleFile.isModuleFileName(entry.name))
         }
-        guard let listing else { return }
+        guard let snapshot else {
+            return DirectoryListing.entries(in: hostDirectory, withStatusOf: wantsStatus)
+                .map { items(of: $0, hostDirectory: hostDirectory, systemDirectory: systemDirectory) } ?? []
+        }
+        return snapshot.items(in: hostDirectory, withStatusOf: wantsStatus) { listing in
+            items(of: listing, hostDirectory: hostDirectory, systemDirectory: systemDirectory)
+        }
+    }
+
+    private func items(
+        of listing: [(entry: DirectoryListing.Entry, status: FileStatus?)], hostDirectory: FilePath, systemDirectory: String
+    ) -> [Item] {
+        var items = [Item]()
         for (entry, status) in listing {
             if entry.name == "build" || entry.name == "source" || configuration.excludedNames.contains(entry.name) { continue }
             let hostPath = hostDirectory.appending(entry.name)
@@ -59,7 +92,7 @@ struct ModuleDiscovery {
             if entry.kind == .symbolicLink || entry.kind == .unknown || entry.kind == .other {
                 // Like depmod, follow links (to files and directories alike) and ask stat what the target is.
                 guard let status, status.kind != .other else {
-                    sink.warning("unsupported file type", file: hostPath)
+                    items.append(.warning("unsupported file type", file: hostPath))
                     continue
                 }
                 isDirectory = status.kind == .directory
@@ -67,15 +100,16 @@ struct ModuleDiscovery {
             if isDirectory {
                 // Links are followed without loop detection, as depmod does; a loop ends at PATH_MAX.
                 guard systemPath.utf8.count < 4096 else {
-                    sink.warning("path too long (a symbolic link loop?)", file: hostPath)
+                    items.append(.warning("path too long (a symbolic link loop?)", file: hostPath))
                     continue
                 }
-                walk(systemDirectory: systemPath, into: consider)
+                items.append(.directory(systemPath: systemPath))
             } else if ModuleFile.isModuleFileName(entry.name) {
                 var module = ModuleFile(hostPath: hostPath, systemPath: systemPath, moduleDirectory: moduleDirectory)
                 module.status = status
-                consider(module)
+                items.append(.module(module))
             }
         }
+        return items
     }
 }

@@ -11,12 +11,14 @@ public struct ModuleRivals: Sendable {
     private let moduleDirectory: String
     private let root: Root
 
-    /// Walks `<root>/lib/modules/<release>` (and external directories) under the depmod.d configuration in force.
-    public init(root: Root, release: String) {
+    /// Walks `<root>/lib/modules/<release>` (and external directories) under the depmod.d configuration in force,
+    /// keeping (and reusing) listings in `snapshot` when given: the re-index after an install walks the same tree.
+    public init(root: Root, release: String, snapshot: ModuleTreeSnapshot? = nil) {
         let sink = CollectingDiagnosticSink()
         let locations = ConfigurationFiles.defaultDirectories.map { root.resolve($0) }
         let configuration = ConfigurationFiles.load(ConfigurationFiles.files(in: locations, sink: sink), release: release, sink: sink)
-        let discovery = ModuleDiscovery(root: root, release: release, configuration: configuration, sink: sink)
+        var discovery = ModuleDiscovery(root: root, release: release, configuration: configuration, sink: sink)
+        discovery.snapshot = snapshot
         var byName = [String: [ModuleFile]]()
         for file in discovery.all() { byName[file.name, default: []].append(file) }
         self.filesByName = byName

@@ -27,8 +27,9 @@ struct ModuleSet {
             let configuration = ConfigurationFiles.load(configFiles, release: request.kernelRelease, sink: sink)
             // An unlistable module directory must fail the run, not index nothing.
             do { try DirectoryListing.checkListable(directory) } catch { throw .moduleDirectory(error) }
-            found = ModuleDiscovery(root: request.root, release: request.kernelRelease, configuration: configuration, sink: sink)
-                .discover()
+            var discovery = ModuleDiscovery(root: request.root, release: request.kernelRelease, configuration: configuration, sink: sink)
+            discovery.snapshot = request.usablePreparation?.snapshot
+            found = discovery.discover()
         }
         guard found.count <= Self.maximumModules else { throw .tooManyModules(found.count) }
 

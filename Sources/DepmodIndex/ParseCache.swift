@@ -15,7 +15,8 @@ import SystemSupport
 /// below is a u32 index into it; then u32 entry count and entries. Entry: path, i64 size, i64 mtime ns, u64 inode,
 /// u64 device, u8 readable flag, then either a reason or the facts (exports: name, u8 has-CRC, u64 CRC; imports:
 /// name, u64 CRC, u8 weak; modinfo: key, value; each list prefixed by its u32 count). Then the fingerprint and
-/// u32 count of `(file name, u64 size)` output records. Last, the CRC-32 of everything before it: a cache is
+/// u32 count of output records (file name, u64 size, i64 mtime ns, u64 inode, u8 has-digest, 8-byte digest (CRC-64) of
+/// the file's inputs if it has one: `OutputRecord`). Last, the CRC-32 of everything before it: a cache is
 /// trusted to stand in for the modules, so a damaged one must be noticed, not believed.
 ///
 /// Rewriting the cache after one module changed copies every unchanged entry's bytes and appends the new
@@ -23,7 +24,7 @@ import SystemSupport
 /// uses any more pile up until the table has grown by a quarter since it was last written whole.
 struct ParseCache {
     static let fileName = "modules.kmodmgr-cache.bin"
-    static let header = Array("kmodmgr \(kmodmgrVersion) depmod cache 4\n".utf8)
+    static let header = Array("kmodmgr \(kmodmgrVersion) depmod cache 5\n".utf8)
 
     struct Entry: Sendable {
         let status: FileStatus
@@ -34,7 +35,8 @@ struct ParseCache {
 
     var entries: [String: Entry] = [:]
     var fingerprint = ""
-    var outputSizes: [String: Int] = [:]
+    /// The index files published with this cache, by file name.
+    var outputs: [String: OutputRecord] = [:]
     /// The file this cache (or the one it was updated from) was loaded from, for copying unchanged entries.
     var source: EncodedSource?
 

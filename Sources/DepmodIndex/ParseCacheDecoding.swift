@@ -47,7 +47,10 @@ struct CacheReader {
         for _ in 0..<(try count()) {
             let name = try string()
             guard let size = Int(exactly: try integer()) else { throw Truncated() }
-            cache.outputSizes[name] = size
+            let modification = Int64(bitPattern: try integer())
+            let inode = try integer()
+            let digest = try byte() == 1 ? try bytes(count: InputDigests.digestLength) : nil
+            cache.outputs[name] = OutputRecord(size: size, modificationNanoseconds: modification, inode: inode, inputDigest: digest)
         }
         guard offset == bytes.count else { throw Truncated() }
         cache.source = EncodedSource(
@@ -92,6 +95,12 @@ struct CacheReader {
         guard offset < bytes.count else { throw Truncated() }
         offset += 1
         return bytes[offset - 1]
+    }
+
+    private mutating func bytes(count: Int) throws(Truncated) -> [UInt8] {
+        guard offset + count <= bytes.count else { throw Truncated() }
+        offset += count
+        return Array(bytes[(offset - count)..<offset])
     }
 
     private mutating func integer() throws(Truncated) -> UInt64 {

@@ -70,7 +70,7 @@ extension ParseCache {
     }
 }
 
-/// An encoded cache still missing the sizes of the index files it goes with.
+/// An encoded cache still missing the records of the index files it goes with.
 struct PendingCache: Sendable {
     fileprivate var bytes: [UInt8]
     /// The CRC-32 of `bytes`, computed while the index files are made, so sealing is cheap.
@@ -81,14 +81,23 @@ struct PendingCache: Sendable {
         checksum = bytes.withUnsafeBytes { Checksum.crc32($0) }
     }
 
-    /// The complete file: the sizes of the ten index files, then the CRC-32 of everything before it. Consumes
-    /// the pending bytes, so the megabytes are appended to rather than copied.
-    consuming func sealed(outputSizes: [IndexFile: Int]) -> [UInt8] {
+    /// The complete file: the records of the ten index files as published, then the CRC-32 of everything before
+    /// it. Consumes the pending bytes, so the megabytes are appended to rather than copied.
+    consuming func sealed(outputs: [IndexFile: OutputRecord]) -> [UInt8] {
         var tail = CacheWriter()
-        tail.count(IndexFile.allCases.count)
-        for (position, file) in IndexFile.allCases.enumerated() {
+        let published = IndexFile.allCases.enumerated().compactMap { position, file in outputs[file].map { (position, $0) } }
+        tail.count(published.count)
+        for (position, record) in published {
             tail.count(position)  // the file name's index in the string table
-            tail.integer(UInt64(outputSizes[file] ?? 0))
+            tail.integer(UInt64(record.size))
+            tail.integer(UInt64(bitPattern: record.modificationNanoseconds))
+            tail.integer(record.inode)
+            if let digest = record.inputDigest {
+                tail.bytes.append(1)
+                tail.bytes.append(contentsOf: digest)
+            } else {
+                tail.bytes.append(0)
+            }
         }
         let tailChecksum = tail.bytes.withUnsafeBytes { Checksum.crc32($0) }
         var file = bytes

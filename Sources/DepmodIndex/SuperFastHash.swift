@@ -64,15 +64,31 @@ struct HashTableOrder {
     static let symbols = HashTableOrder(buckets: 2048)
 
     /// `items` sorted into this table's iteration order by `key`. (An index sort: moving the items themselves,
-    /// strings inside, costs more than comparing them.)
+    /// strings inside, costs more than comparing them. Most comparisons are settled by the bucket and the first
+    /// eight bytes, as integers; only keys alike that far are compared whole.)
     func sorted<T>(_ items: [T], by key: (T) -> String) -> [T] {
         let keys = items.map(key)
-        let bucketOf = keys.map { SuperFastHash.hash($0) & (buckets - 1) }
+        let rank = keys.map { key in (bucket: SuperFastHash.hash(key) & (buckets - 1), prefix: Self.leadingBytes(of: key)) }
         let order = items.indices.sorted { lhs, rhs in
-            if bucketOf[lhs] != bucketOf[rhs] { return bucketOf[lhs] < bucketOf[rhs] }
+            let left = rank[lhs]
+            let right = rank[rhs]
+            if left.bucket != right.bucket { return left.bucket < right.bucket }
+            if left.prefix != right.prefix { return left.prefix < right.prefix }
             return bytewiseLess(keys[lhs], keys[rhs])
         }
         return order.map { items[$0] }
+    }
+
+    /// The first eight bytes of `key` as a big-endian integer, zero-padded: ordered as `strcmp` orders the keys
+    /// (C strings hold no zero bytes, so a shorter key's padding sorts first, as its end does).
+    private static func leadingBytes(of key: String) -> UInt64 {
+        var value: UInt64 = 0
+        var taken = 0
+        for byte in key.utf8.prefix(8) {
+            value = value << 8 | UInt64(byte)
+            taken += 1
+        }
+        return taken == 8 ? value : value << (8 * UInt64(8 - taken))
     }
 }
 

@@ -38,8 +38,8 @@ struct SymbolResolution {
             var result = (dependencies: [Int](), explanations: [String](), warnings: [String]())
             for symbol in facts[index].imports {
                 var key = symbol.name
-                if key.utf8.first == UInt8(ascii: ".") { key = String(key.dropFirst()) }
-                key = stripping(checks.symbolPrefix, from: key)
+                if key.hasPrefix(".") { key = String(key.dropFirst()) }
+                if checks.symbolPrefix != nil { key = stripping(checks.symbolPrefix, from: key) }
                 guard let entry = table[key] else {
                     if reportUnknown && !symbol.isWeak { result.warnings.append("\(modules[index].hostPath) needs unknown symbol \(key)") }
                     continue

@@ -45,7 +45,9 @@ struct KernelInstall {
             }
         }
         let manifest = try storedManifest(build: build.build)
-        let rivals = ModuleRivals(root: context.root, release: release)
+        // The re-index at the end of the command starts now: its cache is decoded while this walk runs.
+        let preparation = context.indexPreparations.forKernel(release, root: context.root)
+        let rivals = ModuleRivals(root: context.root, release: release, snapshot: preparation.snapshot)
         let compression = InstallPlanning.compression(settings: context.settings, rivals: rivals, configured: configuredCompression)
         let plan = try InstallPlanning.plan(
             label: label, manifest: manifest,
@@ -97,7 +99,7 @@ struct KernelInstall {
 
     /// What the kernel will refuse about the built modules, one `MODULE: reason` per problem (LoadCheck).
     private static func refusals(of modules: [PlannedModule], alongside installed: [FilePath], release: String, root: Root) -> [String] {
-        var kernel = KernelFacts.discover(release: release, root: root)
+        var kernel = KernelFacts.discover(release: release, root: root, checking: modules.map(\.built))
         // A package's modules often use each other's exports, and autoinstall indexes only at the end: what this
         // install brings and what other installs have put in place count as installed.
         kernel.adding(modulesAt: modules.map(\.built) + installed)

@@ -25,6 +25,8 @@ public struct LifecycleContext: Sendable {
     public var regeneratesInitramfs = true
     /// The transactions this command committed, for deciding which initramfs images are stale.
     let initramfsDemand = InitramfsDemand()
+    /// Re-indexes started early by this command's installs.
+    let indexPreparations = IndexPreparations()
 
     public init(root: Root, diagnostics: any DiagnosticSink) throws(LifecycleError) {
         let settings = try Settings.load(root: root, diagnostics: diagnostics)

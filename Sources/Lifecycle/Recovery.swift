@@ -94,7 +94,9 @@ enum Reindexing {
     }
 
     static func reindex(release: String, context: LifecycleContext) throws(LifecycleError) {
-        let request = DepmodRequest(root: context.root, kernelRelease: release)
+        var request = DepmodRequest(root: context.root, kernelRelease: release)
+        request.keepUnchangedFiles = true
+        request.preparation = context.indexPreparations.take(release)
         if FileTree.isDirectory(request.moduleDirectory) {
             do {
                 // depmod's warnings (a missing modules.order in a fresh kernel directory…) are not the admin's business here.

@@ -20,29 +20,36 @@ public struct KernelSymbolTable: Sendable {
     }
 
     public private(set) var exports: [String: Export] = [:]
+    /// Whether a symbol file was read (even if no wanted symbol was in it).
+    private var hasSource = false
 
     public init() {}
 
     /// Parses `Module.symvers` (tab-separated, one export per line). Lines without at least a CRC, a name and an
     /// owner are skipped. Works on the bytes: the file has 25,000 lines, and splitting Swift strings costs more
-    /// than the rest of a check.
-    public init(moduleSymvers bytes: [UInt8]) {
-        exports.reserveCapacity(bytes.count / 60)
+    /// than the rest of a check. With `wanted`, only those symbols are kept: checking one module needs a few dozen
+    /// of the 25,000, and `install` checks before it can finish, so the rest would be time spent for nothing.
+    public init(moduleSymvers bytes: [UInt8], only wanted: Set<String>? = nil) {
+        hasSource = true
+        exports.reserveCapacity(wanted?.count ?? bytes.count / 60)
+        let filter = wanted.map(SymbolFilter.init)
         var owners = [ArraySlice<UInt8>: String]()
         bytes.withUnsafeBufferPointer { buffer in
             var lineStart = 0
             while lineStart < buffer.count {
                 var lineEnd = lineStart
                 while lineEnd < buffer.count && buffer[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+                defer { lineStart = lineEnd + 1 }
+                if let filter, !filter.mayContain(nameOfLine: buffer[lineStart..<lineEnd]) { continue }
                 var fields = [Range<Int>]()
                 var fieldStart = lineStart
                 for index in lineStart...lineEnd where index == lineEnd || buffer[index] == UInt8(ascii: "\t") {
                     fields.append(fieldStart..<index)
                     fieldStart = index + 1
                 }
-                lineStart = lineEnd + 1
                 guard fields.count >= 3 else { continue }
                 func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self) }
+                if let wanted, !wanted.contains(text(fields[1])) { continue }
                 let ownerBytes = bytes[fields[2]]
                 let owner = owners[ownerBytes] ?? text(fields[2])
                 owners[ownerBytes] = owner
@@ -77,5 +84,28 @@ public struct KernelSymbolTable: Sendable {
     }
 
     /// Whether nothing is known: the check then cannot judge imports.
-    public var isEmpty: Bool { exports.isEmpty }
+    public var isEmpty: Bool { !hasSource && exports.isEmpty }
+}
+
+/// A quick first test of a `Module.symvers` line against the wanted names — by the name's length and first and
+/// last bytes — so that only lines that may match are split and turned into strings.
+private struct SymbolFilter {
+    private let keys: Set<Int>
+
+    init(_ names: Set<String>) {
+        keys = Set(names.map { Self.key(Array($0.utf8)[...]) })
+    }
+
+    /// Whether the name field (the second, after the CRC) of `line` may be one of the wanted names.
+    func mayContain(nameOfLine line: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        guard let tab = line.firstIndex(of: UInt8(ascii: "\t")) else { return false }
+        let rest = line[(tab + 1)...]
+        let end = rest.firstIndex(of: UInt8(ascii: "\t")) ?? rest.endIndex
+        return keys.contains(Self.key(rest[..<end]))
+    }
+
+    private static func key<Bytes: BidirectionalCollection<UInt8>>(_ name: Bytes) -> Int {
+        guard let first = name.first, let last = name.last else { return 0 }
+        return name.count << 16 | Int(first) << 8 | Int(last)
+    }
 }

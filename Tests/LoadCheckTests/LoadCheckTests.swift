@@ -31,6 +31,24 @@ import Testing
         }
     }
 
+    /// Facts gathered for some modules (what `install` uses) hold exactly the whole table's entries for what those
+    /// modules import, and `module_layout` — not the other thousands. (Would fail if the quick line filter dropped a
+    /// match.)
+    @Test func factsForChosenModulesHoldWhatTheyImport() throws {
+        let sample = kernel.sample(60).map { FilePath($0.path) }
+        let focused = KernelFacts.discover(release: kernel.release, root: Root(FilePath("/")), checking: sample)
+        var wanted: Set<String> = ["module_layout"]
+        for path in sample {
+            wanted.formUnion(try KernelModule.parse(try moduleBytes(URL(fileURLWithPath: path.string)), parts: .all).imports.map(\.name))
+        }
+        let expected = facts.symbols.exports.filter { wanted.contains($0.key) }
+        #expect(expected.count > 100)
+        #expect(focused.symbols.exports.filter { wanted.contains($0.key) }.count == expected.count)
+        for (name, export) in expected { #expect(focused.symbols.exports[name] == export, "\(name)") }
+        #expect(focused.symbols.exports.count < facts.symbols.exports.count / 4)
+        #expect(!focused.symbols.isEmpty && focused.installedModules == facts.installedModules)
+    }
+
     /// One `__versions` CRC changed: the kernel says "disagrees about version of symbol".
     @Test func alteredSymbolVersionIsRefused() throws {
         let (original, module) = try moduleWithVersions()
@@ -164,7 +182,11 @@ import Testing
         let directory = try TemporaryDirectory()
         let file = directory.path("patched.ko")
         try write(module, to: file)
-        return LoadCheck.check(moduleAt: FilePath(file.path), against: facts)
+        let verdict = LoadCheck.check(moduleAt: FilePath(file.path), against: facts)
+        // install gathers facts for just the modules it checks: the verdict must be the same.
+        let focused = KernelFacts.discover(release: kernel.release, root: Root(FilePath("/")), checking: [FilePath(file.path)])
+        #expect(LoadCheck.check(moduleAt: FilePath(file.path), against: focused) == verdict)
+        return verdict
     }
 
     private func littleEndian(_ value: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) } }
