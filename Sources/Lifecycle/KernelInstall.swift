@@ -45,6 +45,16 @@ struct KernelInstall {
             }
         }
         let manifest = try storedManifest(build: build.build)
+        // LoadCheck reads the kernel's Module.symvers and index while the tree is walked and the modules staged.
+        let checked = manifest.modules.map { declaration in
+            (
+                name: ModuleRivals.moduleName(ofFileName: declaration.destName + ".ko"),
+                built: tree.builtModule(
+                    package.name, package.version, release: release, arch: arch, build: build.build, module: declaration.destName)
+            )
+        }
+        let installedElsewhere = try otherInstalledModules().map { context.root.resolve(FilePath($0.module.path)) }
+        async let refusals = Self.refusals(of: checked, alongside: installedElsewhere, release: release, root: context.root)
         // The re-index at the end of the command starts now: its cache is decoded while this walk runs.
         let preparation = context.indexPreparations.forKernel(release, root: context.root)
         let rivals = ModuleRivals(root: context.root, release: release, snapshot: preparation.snapshot)
@@ -56,9 +66,6 @@ struct KernelInstall {
             root: context.root, force: force)
 
         let transaction = TransactionIdentifier.next()
-        // LoadCheck reads the kernel's Module.symvers and index while the modules are stripped and compressed.
-        let installedElsewhere = try otherInstalledModules().map { context.root.resolve(FilePath($0.module.path)) }
-        async let refusals = Self.refusals(of: plan.modules, alongside: installedElsewhere, release: release, root: context.root)
         let staged = try await ModuleStaging.stage(plan, in: tree.staging(transaction), context: context)
         let refused = await refusals
         if !refused.isEmpty && !force {
@@ -98,7 +105,9 @@ struct KernelInstall {
     }
 
     /// What the kernel will refuse about the built modules, one `MODULE: reason` per problem (LoadCheck).
-    private static func refusals(of modules: [PlannedModule], alongside installed: [FilePath], release: String, root: Root) -> [String] {
+    private static func refusals(
+        of modules: [(name: String, built: FilePath)], alongside installed: [FilePath], release: String, root: Root
+    ) -> [String] {
         var kernel = KernelFacts.discover(release: release, root: root, checking: modules.map(\.built))
         // A package's modules often use each other's exports, and autoinstall indexes only at the end: what this
         // install brings and what other installs have put in place count as installed.
