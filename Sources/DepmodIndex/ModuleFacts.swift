@@ -11,7 +11,15 @@ public struct ModuleFacts: Sendable, Equatable {
     public typealias Import = ImportedSymbol
 
     public var exports: [Export] = []
-    public var imports: [Import] = []
+    /// What the module imports: read from the file, or still encoded in the parse cache it came from.
+    var importList = ImportList.read([])
+    /// The imports, decoded if they are still in the parse cache's encoding.
+    public var imports: [Import] {
+        switch importList {
+        case .read(let imports): imports
+        case .cached(let cached): cached.decoded()
+        }
+    }
     /// `.modinfo` entries whose key depmod uses (`alias`, `softdep`), in section order.
     public var modinfo: [ModinfoEntry] = []
     /// Why the module could not be read; such a module is still listed, with nothing else known.
@@ -65,13 +73,34 @@ public struct ModuleFacts: Sendable, Equatable {
     init(_ module: KernelModule) {
         // The reader's arrays are kept as they are: no copy per module.
         exports = module.exports
-        imports = module.imports
+        importList = .read(module.imports)
         modinfo = module.modinfo.filter { Self.indexedKeys.contains($0.key) }
     }
 
     /// The `.modinfo` values of `key`, in section order.
     func values(of key: String) -> [String] {
         modinfo.compactMap { $0.key == key ? $0.value : nil }
+    }
+}
+
+/// A module's imports, as `ModuleFacts` holds them.
+enum ImportList: Sendable {
+    case read([ImportedSymbol])
+    /// Left in the parse cache's bytes: resolution needs only each name's owner, which it finds by string number.
+    case cached(CachedImports)
+
+    var count: Int {
+        switch self {
+        case .read(let imports): imports.count
+        case .cached(let cached): cached.count
+        }
+    }
+}
+
+extension ModuleFacts {
+    public static func == (lhs: ModuleFacts, rhs: ModuleFacts) -> Bool {
+        lhs.exports == rhs.exports && lhs.imports == rhs.imports && lhs.modinfo == rhs.modinfo
+            && lhs.unreadableReason == rhs.unreadableReason && lhs.failureMayPass == rhs.failureMayPass
     }
 }
 

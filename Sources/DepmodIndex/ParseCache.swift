@@ -19,6 +19,9 @@ import SystemSupport
 /// the file's inputs if it has one: `OutputRecord`). Last, the CRC-32 of everything before it: a cache is
 /// trusted to stand in for the modules, so a damaged one must be noticed, not believed.
 ///
+/// Loading makes a `String` only for what the index files use (paths, exports, `.modinfo`); the 190,000 import
+/// records stay in the file's bytes (`CachedImports`) and are resolved by string number.
+///
 /// Rewriting the cache after one module changed copies every unchanged entry's bytes and appends the new
 /// strings to the table (`ParseCacheEncoding.swift`) instead of encoding 4,000 modules again; strings no entry
 /// uses any more pile up until the table has grown by a quarter since it was last written whole.

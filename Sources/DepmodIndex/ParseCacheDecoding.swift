@@ -9,8 +9,12 @@ struct CacheReader {
 
     private var bytes: [UInt8]
     private var offset = 0
-    /// The string table; shared strings stay shared in memory.
-    private var table: [String] = []
+    /// Where each string of the table is in `bytes`.
+    private var spans: [(start: Int, count: Int)] = []
+    /// The strings made so far, by number: one `String` per table string, however many records name it.
+    private var made: [String?] = []
+    /// The table, once `bytes` is complete; cached imports refer to it.
+    private var strings: CacheStrings?
 
     init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -26,12 +30,14 @@ struct CacheReader {
         let compactedStringCount = try count()
         let stringCount = try count()
         let stringRecordsStart = offset
-        table.reserveCapacity(stringCount)
+        spans.reserveCapacity(stringCount)
         for _ in 0..<stringCount {
             let length = try count()
-            table.append(String(decoding: bytes[offset..<(offset + length)], as: UTF8.self))
+            spans.append((offset, length))
             offset += length
         }
+        made = Array(repeating: nil, count: stringCount)
+        strings = CacheStrings(bytes: bytes, spans: spans)
         let stringRecords = stringRecordsStart..<offset
         var cache = ParseCache()
         let entryCount = try count()
@@ -77,11 +83,20 @@ struct CacheReader {
                 let crc = try integer()
                 facts.exports.append(.init(name: name, crc: hasCRC ? crc : nil))
             }
+            // Imports stay encoded; only their string numbers are checked here.
             let importCount = try count()
-            facts.imports.reserveCapacity(importCount)
-            for _ in 0..<importCount {
-                facts.imports.append(.init(name: try string(), crc: try integer(), isWeak: try byte() == 1))
+            let importsStart = offset
+            guard importCount <= (bytes.count - offset) / CachedImports.recordSize else { throw Truncated() }
+            let tableSize = spans.count
+            let namesValid = bytes.withUnsafeBytes { raw in
+                (0..<importCount).allSatisfy { record in
+                    let name = raw.loadUnaligned(fromByteOffset: importsStart + record * CachedImports.recordSize, as: UInt32.self)
+                    return Int(UInt32(littleEndian: name)) < tableSize
+                }
             }
+            guard namesValid else { throw Truncated() }
+            offset += importCount * CachedImports.recordSize
+            facts.importList = .cached(CachedImports(strings: strings!, start: importsStart, count: importCount))
             let modinfoCount = try count()
             facts.modinfo.reserveCapacity(modinfoCount)
             for _ in 0..<modinfoCount {
@@ -116,8 +131,12 @@ struct CacheReader {
 
     private mutating func string() throws(Truncated) -> String {
         let index = Int(try littleEndian(width: 4))
-        guard index < table.count else { throw Truncated() }
-        return table[index]
+        guard index < spans.count else { throw Truncated() }
+        if let string = made[index] { return string }
+        let span = spans[index]
+        let string = String(decoding: bytes[span.start..<(span.start + span.count)], as: UTF8.self)
+        made[index] = string
+        return string
     }
 
     /// The next `width` bytes as a little-endian unsigned integer.

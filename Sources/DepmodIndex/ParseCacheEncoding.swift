@@ -24,7 +24,7 @@ extension ParseCache {
         // Roughly one distinct string per four written (symbol names recur across modules): reserve for that
         // instead of growing the table a dozen times.
         let written = entries.values.reduce(entries.count) {
-            $0 + $1.facts.exports.count + $1.facts.imports.count + 2 * $1.facts.modinfo.count
+            $0 + $1.facts.exports.count + $1.facts.importList.count + 2 * $1.facts.modinfo.count
         }
         body.reserveStrings(written / 4)
         body.bytes.reserveCapacity(written * 8)
@@ -179,8 +179,9 @@ private struct CacheWriter {
             bytes.append(export.crc == nil ? 0 : 1)
             integer(export.crc ?? 0)
         }
-        count(facts.imports.count)
-        for symbol in facts.imports {
+        let imports = facts.imports
+        count(imports.count)
+        for symbol in imports {
             string(symbol.name)
             integer(symbol.crc)
             bytes.append(symbol.isWeak ? 1 : 0)

@@ -63,20 +63,27 @@ struct HashTableOrder {
     /// kmod's symbol table (`symbols`).
     static let symbols = HashTableOrder(buckets: 2048)
 
-    /// `items` sorted into this table's iteration order by `key`. (An index sort: moving the items themselves,
-    /// strings inside, costs more than comparing them. Most comparisons are settled by the bucket and the first
-    /// eight bytes, as integers; only keys alike that far are compared whole.)
+    /// `items` sorted into this table's iteration order by `key`: distributed into their buckets (a counting
+    /// sort), then each bucket — a handful of keys — sorted by its keys' first eight bytes as integers, keys alike
+    /// that far compared whole.
     func sorted<T>(_ items: [T], by key: (T) -> String) -> [T] {
         let keys = items.map(key)
-        let rank = keys.map { key in (bucket: SuperFastHash.hash(key) & (buckets - 1), prefix: Self.leadingBytes(of: key)) }
-        let order = items.indices.sorted { lhs, rhs in
-            let left = rank[lhs]
-            let right = rank[rhs]
-            if left.bucket != right.bucket { return left.bucket < right.bucket }
-            if left.prefix != right.prefix { return left.prefix < right.prefix }
-            return bytewiseLess(keys[lhs], keys[rhs])
+        let bucketOf = keys.map { Int(SuperFastHash.hash($0) & (buckets - 1)) }
+        var starts = [Int](repeating: 0, count: Int(buckets) + 1)
+        for bucket in bucketOf { starts[bucket + 1] += 1 }
+        for bucket in 0..<Int(buckets) { starts[bucket + 1] += starts[bucket] }
+        var order = [(prefix: UInt64, item: Int)](repeating: (0, 0), count: items.count)
+        var next = starts
+        for (item, bucket) in bucketOf.enumerated() {
+            order[next[bucket]] = (Self.leadingBytes(of: keys[item]), item)
+            next[bucket] += 1
         }
-        return order.map { items[$0] }
+        for bucket in 0..<Int(buckets) where starts[bucket + 1] - starts[bucket] > 1 {
+            order[starts[bucket]..<starts[bucket + 1]].sort { left, right in
+                left.prefix != right.prefix ? left.prefix < right.prefix : bytewiseLess(keys[left.item], keys[right.item])
+            }
+        }
+        return order.map { items[$0.item] }
     }
 
     /// The first eight bytes of `key` as a big-endian integer, zero-padded: ordered as `strcmp` orders the keys

@@ -69,6 +69,26 @@ import Testing
         #expect(ours == reports(theirs.standardError.split(separator: "\n").map(String.init)), "depmod said: \(theirs.standardError)")
     }
 
+    /// A run that takes every module from the parse cache resolves the cached imports by string-table number, not
+    /// by name: it must still report, explain and depend exactly as the run that read the files did.
+    @Test func cachedImportsResolveAsReadOnesDo() throws {
+        let tree = try Self.tree()
+        var request = DepmodRequest(root: Root(FilePath(tree.ourRoot.path)), kernelRelease: tree.kernelRelease)
+        request.kernelSymbols = KernelSymbols.moduleSymvers(Self.symvers)
+        request.reportUnresolved = true
+        request.explain = true
+        let firstSink = CollectingDiagnosticSink()
+        let first = try Depmod.run(request, sink: firstSink)
+        let secondSink = CollectingDiagnosticSink()
+        let second = try Depmod.run(request, sink: secondSink)
+        #expect(first.modulesRead == 2 && second.modulesRead == 0)
+        #expect(!first.explanations.isEmpty && second.explanations == first.explanations)
+        let firstReports = firstSink.diagnostics.map(\.message)
+        #expect(firstReports.filter { $0.contains("b.ko ") }.count == 2)
+        #expect(secondSink.diagnostics.map(\.message) == firstReports)
+        #expect(second.files.map(\.contents) == first.files.map(\.contents))
+    }
+
     @Test func errsymsWithoutKernelSymbolsOnlyWarnsThatItCannot() throws {
         let tree = try Self.tree()
         var request = DepmodRequest(root: Root(FilePath(tree.ourRoot.path)), kernelRelease: tree.kernelRelease)
