@@ -5,8 +5,8 @@ import SystemSupport
 /// same-named files the index keeps. `install` asks this before it puts a module next to others: whether the new
 /// file will win over each file already there, whatever order the directory walk finds them in.
 public struct ModuleRivals: Sendable {
-    /// Module files by module name (`snd_hda_intel`), in walk order.
-    public let filesByName: [String: [ModuleFile]]
+    /// Every module file, duplicates included, in walk order.
+    public let files: [ModuleFile]
     private let priority: DuplicatePriority
     private let moduleDirectory: String
     private let root: Root
@@ -19,12 +19,17 @@ public struct ModuleRivals: Sendable {
         let configuration = ConfigurationFiles.load(ConfigurationFiles.files(in: locations, sink: sink), release: release, sink: sink)
         var discovery = ModuleDiscovery(root: root, release: release, configuration: configuration, sink: sink)
         discovery.snapshot = snapshot
-        var byName = [String: [ModuleFile]]()
-        for file in discovery.all() { byName[file.name, default: []].append(file) }
-        self.filesByName = byName
+        // Kept as a list: an install asks about a module name or two, so grouping 4,000 files by name would be
+        // wasted work.
+        self.files = discovery.all()
         self.root = root
         self.moduleDirectory = discovery.moduleDirectory
         self.priority = DuplicatePriority(configuration: configuration, moduleDirectory: discovery.moduleDirectory)
+    }
+
+    /// The files of module `name` (`snd_hda_intel`), in walk order.
+    public func files(named name: String) -> [ModuleFile] {
+        files.filter { $0.name == name }
     }
 
     /// A module file at `relativePath` below the module directory (it need not exist yet).

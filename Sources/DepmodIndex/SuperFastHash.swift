@@ -67,6 +67,12 @@ struct HashTableOrder {
     /// sort), then each bucket — a handful of keys — sorted by its keys' first eight bytes as integers, keys alike
     /// that far compared whole.
     func sorted<T>(_ items: [T], by key: (T) -> String) -> [T] {
+        order(of: items, by: key).map { items[$0] }
+    }
+
+    /// The positions of `items` in this table's iteration order by `key` (see `sorted`): for callers that sort
+    /// further and would otherwise move the items twice.
+    func order<T>(of items: [T], by key: (T) -> String) -> [Int] {
         let keys = items.map(key)
         let bucketOf = keys.map { Int(SuperFastHash.hash($0) & (buckets - 1)) }
         var starts = [Int](repeating: 0, count: Int(buckets) + 1)
@@ -83,7 +89,7 @@ struct HashTableOrder {
                 left.prefix != right.prefix ? left.prefix < right.prefix : bytewiseLess(keys[left.item], keys[right.item])
             }
         }
-        return order.map { items[$0.item] }
+        return order.map(\.item)
     }
 
     /// The first eight bytes of `key` as a big-endian integer, zero-padded: ordered as `strcmp` orders the keys

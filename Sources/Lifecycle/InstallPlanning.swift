@@ -57,7 +57,7 @@ enum InstallPlanning {
             noteCreatedDirectories(directory, below: moduleDirectory, root: root, into: &plan.createdDirectories)
 
             let candidate = rivals.file(atRelativePath: relative)
-            for rival in rivals.filesByName[name] ?? [] {
+            for rival in rivals.files(named: name) {
                 if !force { try checkVersion(of: rival.hostPath, against: built, module: name, root: root) }
                 if rival.systemPath != candidate.systemPath && rivals.outranks(candidate, rival) {
                     plan.overridden.append(OverriddenModule(name: name, path: rival.systemPath))
@@ -75,10 +75,9 @@ enum InstallPlanning {
     static func compression(settings: Settings, rivals: ModuleRivals, configured: () -> String?) -> CompressionFormat {
         if let chosen = settings.compression, let format = CompressionFormat(rawValue: chosen) { return format }
         var counts = [CompressionFormat: Int]()
-        for files in rivals.filesByName.values {
-            for file in files where !(file.relativePath ?? "").hasPrefix(updatesDirectory + "/") {
-                if let format = CompressionFormat.ofModuleFileName(file.systemPath) { counts[format, default: 0] += 1 }
-            }
+        let ours = Array((updatesDirectory + "/").utf8)
+        for file in rivals.files where !(file.relativePath?.utf8.starts(with: ours) ?? false) {
+            if let format = CompressionFormat.ofModuleFileName(file.systemPath) { counts[format, default: 0] += 1 }
         }
         if let (format, _) = counts.max(by: { $0.value < $1.value }) { return format }
         return configured().flatMap(CompressionFormat.init(rawValue:)) ?? .none

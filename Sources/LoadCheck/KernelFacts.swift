@@ -79,7 +79,7 @@ public struct KernelFacts: Sendable {
         }
         let symbols = symvers.map { KernelSymbolTable(moduleSymvers: $0, only: wanted) } ?? KernelSymbolTable()
 
-        let indexed = IndexedModules(release: release, root: root)
+        let indexed = IndexedModules(release: release, root: root, withSystemPaths: false)
         let own = indexed.firstInTreeModule.flatMap(Self.readModule)
         let vermagic = own?.modinfoValue("vermagic") ?? constructedVermagic(build: build, config: config)
         var facts = KernelFacts(
@@ -150,27 +150,39 @@ public struct IndexedModules: Sendable {
     /// Modules outside `kernel/` (`updates/`, `extra/`…), as paths on this machine.
     var outOfTreeModules: [FilePath] = []
 
-    /// Reads `<root>/lib/modules/<release>/modules.dep`; a missing index lists nothing.
-    public init(release: String, root: Root) {
+    /// Reads `<root>/lib/modules/<release>/modules.dep`; a missing index lists nothing. `systemPaths` is filled
+    /// only when asked for (LoadCheck needs the names alone).
+    public init(release: String, root: Root, withSystemPaths: Bool = true) {
         let moduleDirectory = root.moduleDirectory(release: release)
         guard let bytes = try? FileBytes.read(moduleDirectory.appending("modules.dep")) else { return }
         let systemDirectory = "/lib/modules/\(release)/"
         names.reserveCapacity(bytes.count / 100)
-        systemPaths.reserveCapacity(bytes.count / 100)
-        // 4,000 lines on a distribution kernel: only paths that are used become FilePaths.
+        if withSystemPaths { systemPaths.reserveCapacity(bytes.count / 100) }
+        // 4,000 lines on a distribution kernel: only paths that are used become FilePaths or Strings.
         for line in bytes.split(separator: UInt8(ascii: "\n")) {
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
             let relative = line[..<colon]
             let fileNameStart = relative.lastIndex(of: UInt8(ascii: "/")).map { $0 + 1 } ?? relative.startIndex
-            names.insert(ModuleRivals.moduleName(ofFileName: String(decoding: relative[fileNameStart...], as: UTF8.self)))
+            names.insert(Self.moduleName(ofFileName: relative[fileNameStart...]))
+            let isInTree = relative.starts(with: "kernel/".utf8)
+            guard withSystemPaths || !isInTree || firstInTreeModule == nil else { continue }
             let text = String(decoding: relative, as: UTF8.self)
             let systemPath = relative.first == UInt8(ascii: "/") ? text : systemDirectory + text
-            systemPaths.insert(systemPath)
-            if relative.starts(with: "kernel/".utf8) {
+            if withSystemPaths { systemPaths.insert(systemPath) }
+            if isInTree {
                 if firstInTreeModule == nil { firstInTreeModule = root.resolve(FilePath(systemPath)) }
             } else {
                 outOfTreeModules.append(root.resolve(FilePath(systemPath)))
             }
+        }
+    }
+
+    /// `ModuleRivals.moduleName(ofFileName:)` straight from the bytes of a file name: one string per line.
+    private static func moduleName(ofFileName fileName: ArraySlice<UInt8>) -> String {
+        let stem = fileName.prefix { $0 != UInt8(ascii: ".") }
+        return String(unsafeUninitializedCapacity: stem.count) { buffer in
+            for (offset, byte) in stem.enumerated() { buffer[offset] = byte == UInt8(ascii: "-") ? UInt8(ascii: "_") : byte }
+            return stem.count
         }
     }
 }

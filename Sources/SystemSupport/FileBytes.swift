@@ -11,26 +11,36 @@ public enum FileBytes {
         let fd = path.withPlatformString { open($0, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else { throw SystemError("open", path: path, errno: Errno(rawValue: errno)) }
         defer { close(fd) }
-        // Read into one buffer of the file's size (plus a byte, to see the end in the same loop): growing an
-        // array chunk by chunk copies a 5 MB file several times over. Files that report no size (procfs) or
-        // grow meanwhile continue through the doubling below.
+        // Read into one buffer of the file's size (plus a byte, to see the end in the same call), left
+        // uninitialised: growing an array chunk by chunk copies a 5 MB file several times over, and zeroing it
+        // first costs as much as the read. Files that report no size (procfs) or grow meanwhile go on below.
         var info = stat()
         let expected = fstat(fd, &info) == 0 && info.st_mode & S_IFMT == S_IFREG ? Int(info.st_size) : 0
-        var bytes = [UInt8](repeating: 0, count: max(expected + 1, 1 << 16))
-        var filled = 0
-        while true {
-            if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: bytes.count)) }
-            let count = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw SystemError("read", path: path, errno: Errno(rawValue: errno))
+        var failure: Int32 = 0
+        var reachedEnd = false
+        var bytes = [UInt8](unsafeUninitializedCapacity: expected > 0 ? expected + 1 : 1 << 16) { buffer, initialized in
+            initialized = 0
+            while initialized < buffer.count {
+                let count = Glibc.read(fd, buffer.baseAddress! + initialized, buffer.count - initialized)
+                if count < 0 && errno == EINTR { continue }
+                if count < 0 { failure = errno }
+                if count <= 0 {
+                    reachedEnd = count == 0
+                    return
+                }
+                initialized += count
             }
-            if count == 0 {
-                bytes.removeSubrange(filled...)
-                return bytes
-            }
-            filled += count
         }
+        while failure == 0 && !reachedEnd {
+            var chunk = [UInt8](repeating: 0, count: max(bytes.count, 1 << 16))
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 { failure = errno }
+            if count == 0 { reachedEnd = true }
+            if count > 0 { bytes.append(contentsOf: chunk[..<count]) }
+        }
+        guard failure == 0 else { throw SystemError("read", path: path, errno: Errno(rawValue: failure)) }
+        return bytes
     }
 
     /// `stat` (following symbolic links) of `path`.

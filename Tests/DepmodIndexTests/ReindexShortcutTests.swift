@@ -92,7 +92,7 @@ import Testing
 
         let preparation = IndexPreparation(root: root, release: tree.kernelRelease)
         let rivals = ModuleRivals(root: root, release: tree.kernelRelease, snapshot: preparation.snapshot)
-        #expect(rivals.filesByName["a"]?.count == 1 && rivals.filesByName["b"]?.count == 1)
+        #expect(rivals.files(named: "a").count == 1 && rivals.files(named: "b").count == 1)
         let freshTime = try modificationTime(fresh)
 
         try tree.modify { tree in
