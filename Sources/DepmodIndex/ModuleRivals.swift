@@ -47,4 +47,9 @@ public struct ModuleRivals: Sendable {
     public static func moduleName(ofFileName fileName: String) -> String {
         ModuleFile.moduleName(ofFileName: fileName)
     }
+
+    /// `moduleName(ofFileName:)` from the file name's UTF-8 bytes.
+    public static func moduleName(ofFileName fileName: some Collection<UInt8>) -> String {
+        ModuleFile.moduleName(ofFileName: fileName)
+    }
 }

@@ -163,7 +163,7 @@ public struct IndexedModules: Sendable {
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
             let relative = line[..<colon]
             let fileNameStart = relative.lastIndex(of: UInt8(ascii: "/")).map { $0 + 1 } ?? relative.startIndex
-            names.insert(Self.moduleName(ofFileName: relative[fileNameStart...]))
+            names.insert(ModuleRivals.moduleName(ofFileName: relative[fileNameStart...]))
             let isInTree = relative.starts(with: "kernel/".utf8)
             guard withSystemPaths || !isInTree || firstInTreeModule == nil else { continue }
             let text = String(decoding: relative, as: UTF8.self)
@@ -175,14 +175,4 @@ public struct IndexedModules: Sendable {
                 outOfTreeModules.append(root.resolve(FilePath(systemPath)))
             }
         }
-    }
-
-    /// `ModuleRivals.moduleName(ofFileName:)` straight from the bytes of a file name: one string per line.
-    private static func moduleName(ofFileName fileName: ArraySlice<UInt8>) -> String {
-        let stem = fileName.prefix { $0 != UInt8(ascii: ".") }
-        return String(unsafeUninitializedCapacity: stem.count) { buffer in
-            for (offset, byte) in stem.enumerated() { buffer[offset] = byte == UInt8(ascii: "-") ? UInt8(ascii: "_") : byte }
-            return stem.count
-        }
-    }
-}
+    }}
