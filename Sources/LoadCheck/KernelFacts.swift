@@ -175,4 +175,5 @@ public struct IndexedModules: Sendable {
                 outOfTreeModules.append(root.resolve(FilePath(systemPath)))
             }
         }
-    }}
+    }
+}
