@@ -38,12 +38,11 @@ struct SymbolOwners: Sendable {
 
     /// Gives `name` to `owner`, replacing any earlier owner (the last module to export a symbol provides it).
     mutating func set(_ name: String, to owner: Owner) {
-        var bytes = name
-        bytes.withUTF8 { bytes in
+        var spelling = name
+        spelling.withUTF8 { bytes in
             let hash = Self.hash(bytes)
-            let slot = self.slot(of: bytes, hash: hash)
-            if slots[slot] != 0 {
-                owners[Int(slots[slot]) - 1] = owner
+            if let entry = withLookup({ $0.entry(of: bytes, hash: hash) }) {
+                owners[entry] = owner
                 return
             }
             if (names.count + 1) * 2 > slots.count { grow() }
@@ -51,7 +50,8 @@ struct SymbolOwners: Sendable {
             arena.append(contentsOf: bytes)
             keys.append(name)
             owners.append(owner)
-            slots[self.slot(of: bytes, hash: hash)] = UInt32(names.count)
+            let slot = withLookup { $0.slot(of: bytes, hash: hash) }
+            slots[slot] = UInt32(names.count)
         }
     }
 
@@ -78,32 +78,23 @@ struct SymbolOwners: Sendable {
 
         /// The owner of the symbol spelt `bytes`, nil if nothing provides it.
         func owner(of bytes: UnsafeBufferPointer<UInt8>) -> Owner? {
-            let hash = SymbolOwners.hash(bytes)
+            entry(of: bytes, hash: SymbolOwners.hash(bytes)).map { owners[$0] }
+        }
+
+        /// The entry number of `bytes`, nil if the table does not hold it.
+        func entry(of bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int? {
+            let entry = Int(slots[slot(of: bytes, hash: hash)])
+            return entry == 0 ? nil : entry - 1
+        }
+
+        /// The slot holding `bytes`, or the empty slot where it would go (linear probing).
+        func slot(of bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int {
             let mask = slots.count - 1
             var slot = Int(truncatingIfNeeded: hash) & mask
             while true {
                 let entry = Int(slots[slot])
-                if entry == 0 { return nil }
-                let name = names[entry - 1]
-                if name.hash == hash && name.count == bytes.count
-                    && (bytes.count == 0 || memcmp(arena.baseAddress! + name.start, bytes.baseAddress!, bytes.count) == 0)
-                {
-                    return owners[entry - 1]
-                }
-                slot = (slot + 1) & mask
-            }
-        }
-    }
-
-    /// The slot holding `bytes`, or the empty slot where it would go (linear probing).
-    private func slot(of bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int {
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        return arena.withUnsafeBufferPointer { arena in
-            while true {
-                let entry = slots[slot]
                 if entry == 0 { return slot }
-                let name = names[Int(entry) - 1]
+                let name = names[entry - 1]
                 if name.hash == hash && name.count == bytes.count
                     && (bytes.count == 0 || memcmp(arena.baseAddress! + name.start, bytes.baseAddress!, bytes.count) == 0)
                 {
