@@ -1,5 +1,5 @@
 // swift-tools-version:6.2
-// kmodmgr: a kernel-module lifecycle manager. Target layout and import rules: ../shared/DESIGN.md §2.
+// kmodmgr: a kernel-module lifecycle manager. Target layout and import rules: docs/ARCHITECTURE.md.
 import PackageDescription
 
 /// A library target whose folder also holds the README saying what belongs there.
@@ -30,13 +30,14 @@ let package = Package(
             "KmodmgrCLI",
             [
                 "Lifecycle", "SystemSupport", "Codecs", "ModuleELF", "DepmodIndex", "Kernels", "StateStore", "LoadCheck", "KmodBridge",
+                "Preflight",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         library(
             "Lifecycle",
             [
                 "SystemSupport", "Codecs", "ModuleELF", "KmodBridge", "DepmodIndex", "DKMSConf", "StateStore", "Kernels", "BuildRunner",
-                "LoadCheck", "Initramfs",
+                "LoadCheck", "Initramfs", "Preflight",
             ]),
         library(
             "SystemSupport",
@@ -54,6 +55,7 @@ let package = Package(
         library("KmodBridge", ["SystemSupport", "CKmod"]),
         library("DepmodIndex", ["SystemSupport", "Codecs", "ModuleELF"]),
         library("LoadCheck", ["SystemSupport", "Codecs", "ModuleELF", "Kernels", "DepmodIndex"]),
+        library("Preflight", ["SystemSupport", "Kernels", "LoadCheck"]),
         library("Initramfs", ["SystemSupport", "Codecs", .product(name: "SystemPackage", package: "swift-system")]),
 
         systemLibrary("CKmod", pkgConfig: "libkmod", apt: "libkmod-dev"),

@@ -65,7 +65,8 @@ public enum KernelInventory {
         FileTree.isDirectory(directory) && FileTree.exists(directory.appending("Makefile"))
     }
 
-    private static func readConfig(_ directory: FilePath) -> KernelConfig? {
+    /// The Kconfig of the build tree at `directory` (`.config`, else `include/config/auto.conf`), nil without either.
+    public static func readConfig(_ directory: FilePath) -> KernelConfig? {
         for name in [".config", "include/config/auto.conf"] {
             let file = directory.appending(name)
             if let bytes = try? FileBytes.read(file) { return KernelConfig(bytes: bytes, file: file.string) }
@@ -107,7 +108,7 @@ public enum KernelInventory {
     }
 
     /// The `uname -m` name of the kernel's architecture, from its config; the running machine's when unknown.
-    static func arch(from config: KernelConfig?) -> String {
+    public static func arch(from config: KernelConfig?) -> String {
         if let config {
             if config.isEnabled("CONFIG_X86_64") { return "x86_64" }
             if config.isEnabled("CONFIG_X86_32") { return "i686" }

@@ -13,7 +13,17 @@ struct KernelSelection: ParsableArguments {
     @Flag(name: .customLong("all-kernels"), help: "Every kernel under <root>/lib/modules that has headers.")
     var allKernels = false
 
+    @Option(
+        name: [.customShort("a"), .customLong("arch")],
+        help: ArgumentHelp("The architecture to build for (default: the one each kernel's headers are configured for).", valueName: "ARCH"))
+    var arch: String?
+
     var references: [KernelReference] { kernels.map(KernelReference.init(parsing:)) }
+
+    /// The architecture meant for `release`: DKMS's `-k KVER/ARCH`, else `-a`, else nil (the headers').
+    func arch(for release: String) -> String? {
+        references.first(where: { $0.release == release })?.arch ?? arch
+    }
 
     /// The releases meant: those given, every kernel with headers (`--all-kernels`), or the running kernel.
     func releases(root: Root) -> [String] {

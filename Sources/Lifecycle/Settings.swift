@@ -1,3 +1,4 @@
+import Kernels
 import SystemPackage
 import SystemSupport
 
@@ -24,6 +25,9 @@ public struct Settings: Sendable, Equatable {
     public var initramfs = InitramfsPolicy.auto
     /// Packages whose modules belong in the initramfs, as if their dkms.conf said `REMAKE_INITRD=yes`.
     public var initramfsPackages: Set<String> = []
+    /// The `CROSS_COMPILE=` prefix per target architecture, keyed by kbuild's name (`cross_compile_arm64=
+    /// aarch64-linux-gnu-`); without one, the GNU triplet's prefix is looked for on the build's PATH.
+    public var crossCompile: [String: String] = [:]
 
     /// Whether package `name` belongs in the initramfs: its dkms.conf says `REMAKE_INITRD=yes` (as read when it was
     /// installed), or `initramfs_packages` names it. The one place that decides it.
@@ -95,6 +99,11 @@ public struct Settings: Sendable, Equatable {
                 settings.initramfs = policy
             case "initramfs_packages":
                 settings.initramfsPackages = Set(value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map(String.init))
+            case _ where key.hasPrefix("cross_compile_"):
+                guard let architecture = Architecture.named(String(key.dropFirst("cross_compile_".count))),
+                    !value.isEmpty, !value.contains(where: { $0 == " " || $0 == "$" || $0 == "`" || $0 == ";" })
+                else { throw invalid() }
+                settings.crossCompile[architecture.kbuild] = value
             default:
                 diagnostics.warning("unknown setting '\(key)' ignored", file: path, line: index + 1)
             }

@@ -91,6 +91,24 @@ public struct KernelFacts: Sendable {
         return facts
     }
 
+    /// The `vermagic` of the kernel's own modules (the first one under `kernel/` its `modules.dep` lists), which
+    /// names the release the kernel really has; nil when its modules are not there.
+    public static func ownVermagic(release: String, root: Root) -> String? {
+        let moduleDirectory = root.moduleDirectory(release: release)
+        guard let bytes = try? FileBytes.read(moduleDirectory.appending("modules.dep")) else { return nil }
+        let prefix = Array("kernel/".utf8)
+        var lineStart = 0
+        while lineStart < bytes.count {
+            let lineEnd = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            if bytes[lineStart...].starts(with: prefix), let colon = bytes[lineStart..<lineEnd].firstIndex(of: UInt8(ascii: ":")) {
+                let relative = String(decoding: bytes[lineStart..<colon], as: UTF8.self)
+                return readModule(moduleDirectory.appending(relative))?.modinfoValue("vermagic")
+            }
+            lineStart = lineEnd + 1
+        }
+        return nil
+    }
+
     private static func readConfig(_ candidates: [FilePath]) -> KernelConfig? {
         for file in candidates {
             if let bytes = try? FileBytes.read(file) { return KernelConfig(bytes: bytes, file: file.string) }
