@@ -9,9 +9,8 @@ import SystemSupport
 public enum KernelInventory {
     /// Release names under `<root>/lib/modules` whose `build` holds headers, oldest first (version order).
     public static func releasesWithHeaders(root: Root) -> [String] {
-        let modules = root.resolve("/lib/modules")
-        return DirectoryListing.names(in: modules)
-            .filter { isSafeRelease($0) && hasHeaders(modules.appending($0).appending("build")) }
+        DirectoryListing.names(in: root.resolve("/lib/modules"))
+            .filter { isSafeRelease($0) && buildDirectory(release: $0, root: root) != nil }
             .sorted(by: versionLess)
     }
 
@@ -20,8 +19,18 @@ public enum KernelInventory {
         DirectoryListing.names(in: root.resolve("/lib/modules")).filter(isSafeRelease).sorted(by: versionLess)
     }
 
-    /// Discovers kernel `release` from `<root>/lib/modules/<release>/build`, or from `buildDirectory` when given
-    /// (`--kernel-source-dir`). The `build` symlink is followed as the system follows it.
+    /// The headers of `release`: `lib/modules/<release>/build` with its links resolved inside the root (an
+    /// absolute `build -> /usr/src/linux-headers-X` in an image means the image's headers), nil when that is not
+    /// a build tree.
+    public static func buildDirectory(release: String, root: Root) -> FilePath? {
+        guard case .found(let directory) = root.resolvingLinks(FilePath("/lib/modules/\(release)/build")),
+            hasHeaders(directory)
+        else { return nil }
+        return directory
+    }
+
+    /// Discovers kernel `release` from `<root>/lib/modules/<release>/build` (links resolved inside the root), or
+    /// from `buildDirectory` when given (`--kernel-source-dir`, a path on this machine).
     ///
     /// With `digestCache` (a directory), the ABI digest is remembered per release together with the files' metadata
     /// stamp, and computed again only when a file was rewritten (reinstalled headers have new inodes and times).
@@ -29,11 +38,11 @@ public enum KernelInventory {
         throws(KernelError) -> Kernel
     {
         guard isSafeRelease(release) else { throw .invalidRelease(release) }
-        let link = buildDirectory ?? root.moduleDirectory(release: release).appending("build")
-        guard hasHeaders(link) else {
-            throw .missingHeaders(release: release, directory: link.string, package: headersPackage(release))
+        let found = buildDirectory.map { given in hasHeaders(given) ? realPath(given) ?? given : nil } ?? Self.buildDirectory(release: release, root: root)
+        guard let directory = found else {
+            let missing = buildDirectory ?? root.moduleDirectory(release: release).appending("build")
+            throw .missingHeaders(release: release, directory: missing.string, package: headersPackage(release))
         }
-        let directory = realPath(link) ?? link
         let config = readConfig(directory)
         let stamp = headersStamp(buildDirectory: directory.string)
         let digest: String

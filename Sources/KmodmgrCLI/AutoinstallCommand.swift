@@ -20,7 +20,8 @@ struct AutoinstallCommand: AsyncParsableCommand {
         let context = try initramfs.context(options)
         let results: [Installing.KernelResult]
         do {
-            results = try await Autoinstalling.autoinstall(releases: kernels.releases(root: context.root), context: context)
+            results = try await Autoinstalling.autoinstall(
+                releases: kernels.releases(root: context.root), arches: kernels.arches(root: context.root), context: context)
         } catch {
             throw fail(error)
         }

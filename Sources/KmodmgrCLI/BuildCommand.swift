@@ -40,7 +40,7 @@ struct BuildCommand: AsyncParsableCommand {
         let results: [Building.KernelResult]
         do {
             results = try await Building.build(
-                reference, releases: releases,
+                reference, releases: releases, arches: kernels.arches(root: context.root),
                 kernelSourceDirectory: kernelSourceDirectory.map { FilePath($0) }, force: force, context: context,
                 width: releases.count > 1 ? 2 : 1)
         } catch {
@@ -56,8 +56,9 @@ struct BuildCommand: AsyncParsableCommand {
                 Output.write("\(prefix): built (up to date)\n")
             case .skipped(let reason):
                 Output.write("\(prefix): skipped (\(reason))\n")
-            case .failed(let reason, let log, let tail):
+            case .failed(let reason, let log, let tail, let diagnosis):
                 Output.error("\(prefix): build failed: \(reason)" + (log.map { "; log: \($0)" } ?? ""))
+                if let diagnosis { Output.diagnostic("  diagnosis: \(diagnosis)") }
                 for line in tail { Output.diagnostic("    \(line)") }
             }
         }

@@ -37,7 +37,8 @@ struct InstallCommand: AsyncParsableCommand {
         let results: [Installing.KernelResult]
         do {
             results = try await Installing.install(
-                reference, releases: kernels.releases(root: context.root), force: force, context: context)
+                reference, releases: kernels.releases(root: context.root), arches: kernels.arches(root: context.root), force: force,
+                context: context)
         } catch {
             throw fail(error)
         }
@@ -78,13 +79,14 @@ enum InstallReport {
                 Output.write("\(prefix): installed (already)\n")
             case .skipped(let reason):
                 Output.write("\(prefix): skipped (\(reason))\n")
-            case .failed(let reason, let log, let tail):
+            case .failed(let reason, let log, let tail, let diagnosis):
                 Output.error("\(prefix): \(reason)" + (log.map { "; log: \($0)" } ?? ""))
+                if let diagnosis { Output.diagnostic("  diagnosis: \(diagnosis)") }
                 for line in tail { Output.diagnostic("    \(line)") }
             }
         }
         let failures = results.compactMap { result -> String? in
-            if case .failed(let reason, _, _) = result.outcome { reason } else { nil }
+            if case .failed(let reason, _, _, _) = result.outcome { reason } else { nil }
         }
         if failures.contains(where: { $0.hasPrefix("build failed") }) { throw ExitCode(10) }
         if !failures.isEmpty { throw ExitCode.failure }

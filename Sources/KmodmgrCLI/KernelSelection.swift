@@ -20,6 +20,13 @@ struct KernelSelection: ParsableArguments {
 
     var references: [KernelReference] { kernels.map(KernelReference.init(parsing:)) }
 
+    /// The architecture asked for, per release, for those that have one.
+    func arches(root: Root) -> [String: String] {
+        var arches = [String: String]()
+        for release in releases(root: root) { arches[release] = arch(for: release) }
+        return arches
+    }
+
     /// The architecture meant for `release`: DKMS's `-k KVER/ARCH`, else `-a`, else nil (the headers').
     func arch(for release: String) -> String? {
         references.first(where: { $0.release == release })?.arch ?? arch

@@ -1,6 +1,7 @@
 import BuildRunner
 import DKMSConf
 import Kernels
+import Preflight
 import StateStore
 import SystemPackage
 import SystemSupport
@@ -14,23 +15,34 @@ import SystemSupport
 /// within a wave, independent packages build in parallel (as many as there are CPUs), each in its own directory.
 /// Installs follow each wave, and the kernel is indexed once at the end. A failure never stops the others.
 public enum Autoinstalling {
-    public static func autoinstall(releases: [String], context: LifecycleContext) async throws(LifecycleError)
-        -> [Installing.KernelResult]
+    public static func autoinstall(releases: [String], arches: [String: String] = [:], context: LifecycleContext)
+        async throws(LifecycleError) -> [Installing.KernelResult]
     {
         guard !releases.isEmpty else { throw .noKernelsGiven }
         let lock = try context.exclusive()
         defer { withExtendedLifetime(lock) {} }
         var results = [Installing.KernelResult]()
         for release in releases {
-            results += try await autoinstall(release: release, context: context)
+            results += try await autoinstall(release: release, arch: arches[release], context: context)
         }
         try await Reindexing.finishCommand(context: context)
         return results
     }
 
-    private static func autoinstall(release: String, context: LifecycleContext) async throws(LifecycleError)
+    /// The preflight runs once for the kernel: a fatal finding fails every package meant for it with that
+    /// diagnosis, before any make.
+    private static func autoinstall(release: String, arch: String?, context: LifecycleContext) async throws(LifecycleError)
         -> [Installing.KernelResult]
     {
+        let preflight = await Preflight.inspect(
+            Diagnosing.request(release: release, arch: arch, kernelSourceDirectory: nil, context: context, thorough: false))
+        if let fatal = preflight.fatal {
+            return newestVersions(context: context).map { package in
+                Installing.KernelResult(
+                    package: "\(package.name)/\(package.version)", release: release, arch: preflight.arch,
+                    outcome: .failed(reason: "build failed: \(fatal.line)", log: nil, tail: []))
+            }
+        }
         let kernel: Kernel
         do {
             kernel = try KernelInventory.kernel(
@@ -59,7 +71,8 @@ public enum Autoinstalling {
             let jobs = wave.map { package in
                 { @Sendable () async -> (PackageRecord, Building.KernelResult) in
                     let build = await Building.buildHoldingLock(
-                        package, releases: [release], kernelSourceDirectory: nil, force: false, context: context, width: 1)
+                        package, releases: [release], arches: arch.map { [release: $0] } ?? [:], kernelSourceDirectory: nil,
+                        force: false, context: context, width: 1)
                     return (package, build[0])
                 }
             }

@@ -1,6 +1,7 @@
 import BuildRunner
 import DKMSConf
 import Kernels
+import Preflight
 import SystemPackage
 import SystemSupport
 
@@ -11,10 +12,15 @@ enum BuildPlanning {
     static let bash: FilePath = "/bin/bash"
 
     static func plan(
-        manifest: PackageManifest, kernel: Kernel, buildDirectory: FilePath, jobs: Int, identity: ProcessIdentity?
+        manifest: PackageManifest, kernel: Kernel, toolchain: Toolchain? = nil, buildDirectory: FilePath, jobs: Int,
+        identity: ProcessIdentity?
     ) -> BuildPlan {
-        let make = makeCommand(manifest.make, kernel: kernel, jobs: jobs)
+        let cross = crossVariables(toolchain)
+        let make = makeCommand(manifest.make, kernel: kernel, jobs: jobs, cross: cross)
         var environment = self.environment(manifest: manifest, kernel: kernel, jobs: jobs).merging(make.environment) { $1 }
+        // In the environment too, for commands that are not a plain `make …` (kbuild reads ARCH and CROSS_COMPILE
+        // from it) and for scripts.
+        for (name, value) in cross { environment[name] = value }
         // Makefiles use $(PWD) for M= (dm-writeboost); a shell would set it, make run directly does not.
         environment["PWD"] = buildDirectory.string
         func step(_ name: String, _ executable: FilePath, _ arguments: [String]) -> BuildStep {
@@ -36,7 +42,8 @@ enum BuildPlanning {
         let header = [
             "kmodmgr \(kmodmgrVersion): build of \(manifest.name)/\(manifest.version) for \(kernel.release) (\(kernel.arch))",
             "kernel headers: \(kernel.buildDirectory)",
-            "kernel compiler: \(kernel.compiler ?? "unknown")",
+            "kernel compiler: \(kernel.compiler ?? "unknown")"
+                + (toolchain.map { ", run as \($0.compiler)" + ($0.crossCompile.map { " (cross, \($0))" } ?? "") } ?? ""),
             "dkms.conf evaluated by: \(manifest.evaluation.rawValue)",
             "environment: " + environment.keys.sorted().map { "\($0)=\(environment[$0]!)" }.joined(separator: " "),
         ]
@@ -62,13 +69,19 @@ enum BuildPlanning {
     /// DKMS's rule, kept: a command starting with the word `make` gets `-j<jobs> KERNELRELEASE=<release>` after
     /// it. Improvement: any other command gets the parallelism through `MAKEFLAGS`, so chained or wrapped makes
     /// (dahdi, jool) build in parallel too. A command with no shell syntax runs without a shell.
-    static func makeCommand(_ make: String, kernel: Kernel, jobs: Int) -> Command {
+    /// `ARCH=` and `CROSS_COMPILE=` for building for another architecture; none for this machine's own.
+    static func crossVariables(_ toolchain: Toolchain?) -> [(String, String)] {
+        guard let toolchain, let kbuildArch = toolchain.kbuildArch else { return [] }
+        return [("ARCH", kbuildArch)] + (toolchain.crossCompile.map { [("CROSS_COMPILE", $0)] } ?? [])
+    }
+
+    static func makeCommand(_ make: String, kernel: Kernel, jobs: Int, cross: [(String, String)] = []) -> Command {
         var command = make
         var environment = [String: String]()
         let words = make.split(whereSeparator: { $0 == " " || $0 == "\t" })
         if words.first == "make" {
             let rest = make.drop(while: { $0 == " " || $0 == "\t" }).dropFirst(4)
-            command = "make -j\(jobs) KERNELRELEASE=\(kernel.release)" + rest
+            command = "make -j\(jobs) KERNELRELEASE=\(kernel.release)" + cross.map { " \($0.0)=\($0.1)" }.joined() + rest
         } else {
             environment["MAKEFLAGS"] = "-j\(jobs)"
         }

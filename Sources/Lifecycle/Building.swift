@@ -2,6 +2,7 @@ import BuildRunner
 import DKMSConf
 import FoundationEssentials
 import Kernels
+import Preflight
 import StateStore
 import SystemPackage
 import SystemSupport
@@ -19,7 +20,8 @@ public enum Building {
         case upToDate
         /// `BUILD_EXCLUSIVE_*` or `OBSOLETE_BY` rules this kernel out.
         case skipped(reason: String)
-        case failed(reason: String, log: String?, tail: [String])
+        /// `diagnosis`: what kmodmgr recognised in the log (a known failure signature), one line, or nil.
+        case failed(reason: String, log: String?, tail: [String], diagnosis: String? = nil)
     }
 
     public struct KernelResult: Sendable {
@@ -30,27 +32,31 @@ public enum Building {
 
     /// Builds `name/version` for every kernel in `releases`, at most `width` kernels at a time. A kernel that cannot
     /// be built (no headers, a bad manifest) is a failed result for that kernel; it never stops the others.
+    /// `arches`: the architecture asked for per release (`-a`, `-k KVER/ARCH`); a release not in it is built
+    /// for the arch its headers are configured for.
     public static func build(
-        _ reference: PackageReference, releases: [String], kernelSourceDirectory: FilePath?, force: Bool,
-        context: LifecycleContext, width: Int = 1
+        _ reference: PackageReference, releases: [String], arches: [String: String] = [:], kernelSourceDirectory: FilePath?,
+        force: Bool, context: LifecycleContext, width: Int = 1
     ) async throws(LifecycleError) -> [KernelResult] {
         guard !releases.isEmpty else { throw .noKernelsGiven }
         let lock = try context.exclusive()
         defer { withExtendedLifetime(lock) {} }
         let package = try registered(reference, context: context)
         return await buildHoldingLock(
-            package, releases: releases, kernelSourceDirectory: kernelSourceDirectory, force: force, context: context, width: width)
+            package, releases: releases, arches: arches, kernelSourceDirectory: kernelSourceDirectory, force: force, context: context,
+            width: width)
     }
 
     /// `build` for a caller that holds the state lock (install, autoinstall).
     static func buildHoldingLock(
-        _ package: PackageRecord, releases: [String], kernelSourceDirectory: FilePath?, force: Bool, context: LifecycleContext,
-        width: Int
+        _ package: PackageRecord, releases: [String], arches: [String: String] = [:], kernelSourceDirectory: FilePath?, force: Bool,
+        context: LifecycleContext, width: Int
     ) async -> [KernelResult] {
         let jobs = releases.map { release in
             { @Sendable () async -> KernelResult in
                 await buildForKernel(
-                    package, release: release, kernelSourceDirectory: kernelSourceDirectory, force: force, context: context)
+                    package, release: release, arch: arches[release], kernelSourceDirectory: kernelSourceDirectory, force: force,
+                    context: context)
             }
         }
         return await BuildScheduler.run(jobs, width: width)
@@ -77,11 +83,24 @@ public enum Building {
         return record
     }
 
+    /// The preflight runs first: a fatal finding fails the build with kmodmgr's own diagnosis, before make;
+    /// warnings are reported and the build goes on.
     private static func buildForKernel(
-        _ package: PackageRecord, release: String, kernelSourceDirectory: FilePath?, force: Bool, context: LifecycleContext
+        _ package: PackageRecord, release: String, arch wanted: String?, kernelSourceDirectory: FilePath?, force: Bool,
+        context: LifecycleContext
     ) async -> KernelResult {
         var arch = ""
         do throws(LifecycleError) {
+            let preflight = await Preflight.inspect(
+                Diagnosing.request(
+                    release: release, arch: wanted, kernelSourceDirectory: kernelSourceDirectory, context: context, thorough: false))
+            arch = preflight.arch
+            if let fatal = preflight.fatal {
+                return KernelResult(release: release, arch: arch, outcome: .failed(reason: fatal.line, log: nil, tail: []))
+            }
+            for warning in preflight.findings {
+                context.diagnostics.warning("\(package.name)/\(package.version), \(release): \(warning.line)")
+            }
             let kernel: Kernel
             do {
                 kernel = try KernelInventory.kernel(
@@ -91,7 +110,9 @@ public enum Building {
                 throw .kernel(error)
             }
             arch = kernel.arch
-            let outcome = try await KernelBuild(package: package, kernel: kernel, force: force, context: context).run()
+            let outcome = try await KernelBuild(
+                package: package, kernel: kernel, toolchain: preflight.toolchain, force: force, context: context
+            ).run()
             return KernelResult(release: release, arch: arch, outcome: outcome)
         } catch {
             return KernelResult(release: release, arch: arch, outcome: .failed(reason: error.description, log: nil, tail: []))
@@ -103,6 +124,8 @@ public enum Building {
 struct KernelBuild {
     let package: PackageRecord
     let kernel: Kernel
+    /// ARCH=/CROSS_COMPILE= for another architecture, as the preflight found them.
+    let toolchain: Toolchain?
     let force: Bool
     let context: LifecycleContext
 
@@ -195,7 +218,8 @@ struct KernelBuild {
         defer { removeScratch(scratch) }
 
         let plan = BuildPlanning.plan(
-            manifest: manifest, kernel: kernel, buildDirectory: scratch, jobs: context.parallelJobs, identity: context.buildIdentity)
+            manifest: manifest, kernel: kernel, toolchain: toolchain, buildDirectory: scratch, jobs: context.parallelJobs,
+            identity: context.buildIdentity)
         let log: BuildLog
         do {
             log = try await BuildRunner.run(plan, logFile: logFile)
@@ -261,7 +285,9 @@ struct KernelBuild {
         record.state = .failed
         record.reason = reason
         try commit(record)
-        return .failed(reason: reason, log: logFile.string, tail: BuildRunner.tail(of: logFile, lines: 15))
+        return .failed(
+            reason: reason, log: logFile.string, tail: BuildRunner.tail(of: logFile, lines: 15),
+            diagnosis: FailureSignatures.diagnose(logAt: logFile))
     }
 
     private func commit(_ record: BuildRecord) throws(LifecycleError) {

@@ -13,7 +13,7 @@ public enum Installing {
         /// `BUILD_EXCLUSIVE_*` or `OBSOLETE_BY` rules this kernel out.
         case skipped(reason: String)
         /// The build failed (with its log) or the install was refused or failed; nothing was installed.
-        case failed(reason: String, log: String?, tail: [String])
+        case failed(reason: String, log: String?, tail: [String], diagnosis: String? = nil)
     }
 
     public struct KernelResult: Sendable {
@@ -23,15 +23,16 @@ public enum Installing {
         public let outcome: Outcome
     }
 
-    public static func install(_ reference: PackageReference, releases: [String], force: Bool, context: LifecycleContext)
-        async throws(LifecycleError) -> [KernelResult]
-    {
+    public static func install(
+        _ reference: PackageReference, releases: [String], arches: [String: String] = [:], force: Bool, context: LifecycleContext
+    ) async throws(LifecycleError) -> [KernelResult] {
         guard !releases.isEmpty else { throw .noKernelsGiven }
         let lock = try context.exclusive()
         defer { withExtendedLifetime(lock) {} }
         let package = try Building.registered(reference, context: context)
         let builds = await Building.buildHoldingLock(
-            package, releases: releases, kernelSourceDirectory: nil, force: false, context: context, width: releases.count > 1 ? 2 : 1)
+            package, releases: releases, arches: arches, kernelSourceDirectory: nil, force: false, context: context,
+            width: releases.count > 1 ? 2 : 1)
         var results = [KernelResult]()
         for build in builds {
             results.append(await installBuilt(package, build, force: force, context: context))
@@ -51,7 +52,8 @@ public enum Installing {
         }
         switch build.outcome {
         case .skipped(let reason): return result(.skipped(reason: reason))
-        case .failed(let reason, let log, let tail): return result(.failed(reason: "build failed: \(reason)", log: log, tail: tail))
+        case .failed(let reason, let log, let tail, let diagnosis):
+            return result(.failed(reason: "build failed: \(reason)", log: log, tail: tail, diagnosis: diagnosis))
         case .built, .upToDate: break
         }
         do {

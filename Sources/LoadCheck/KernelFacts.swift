@@ -68,7 +68,7 @@ public struct KernelFacts: Sendable {
     /// files needs (what they import), which spares reading the other 25,000 exports.
     public static func discover(release: String, root: Root, checking modules: [FilePath]? = nil) -> KernelFacts {
         let moduleDirectory = root.moduleDirectory(release: release)
-        let build = moduleDirectory.appending("build")
+        let build = KernelInventory.buildDirectory(release: release, root: root) ?? moduleDirectory.appending("build")
         let config = readConfig([
             build.appending(".config"), build.appending("include/config/auto.conf"), root.resolve(FilePath("/boot/config-\(release)")),
         ])
