@@ -34,6 +34,12 @@ public struct KernelFacts: Sendable {
     public var checksSignatures: Bool { config?.isEnabled("CONFIG_MODULE_SIG") ?? false }
     public var forcesLoads: Bool { config?.isEnabled("CONFIG_MODULE_FORCE_LOAD") ?? false }
     public var decompressesInKernel: Bool { config?.isEnabled("CONFIG_MODULE_DECOMPRESS") ?? false }
+    /// Whether a symbol missing from a module's `__versions` section is refused. Upstream Linux warns once and
+    /// loads ("Broken toolchain"); Debian (and Ubuntu, which inherits the patch "module: Disable matching missing
+    /// version CRC") fails closed. Told by the compiler text of the kernel's config; without a config, refused.
+    public var refusesMissingSymbolVersions: Bool {
+        config?["CONFIG_CC_VERSION_TEXT"].map { $0.contains("Debian") || $0.contains("Ubuntu") } ?? true
+    }
     public var allowsMissingNamespaces: Bool { config?.isEnabled("CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS") ?? false }
 
     public init(

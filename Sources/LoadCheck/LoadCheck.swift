@@ -44,14 +44,16 @@ public enum LoadCheck {
         checkHeader(module, kernel: kernel, into: &verdict)
         guard verdict.willLoad else { return verdict }
         let versions = Dictionary(module.versions.map { ($0.name, $0.crc) }, uniquingKeysWith: { first, _ in first })
-        let checksVersions = kernel.hasModversions && !versions.isEmpty
-        checkModuleLayout(versions, kernel: kernel, into: &verdict)
-        checkVermagic(module, hasVersions: !versions.isEmpty, kernel: kernel, into: &verdict)
+        // The kernel asks whether the section exists (`info->index.vers`), not whether it has entries.
+        let hasVersions = module.hasVersionsSection || !versions.isEmpty
+        let checksVersions = kernel.hasModversions && hasVersions
+        checkModuleLayout(versions, hasVersions: hasVersions, kernel: kernel, into: &verdict)
+        checkVermagic(module, hasVersions: hasVersions, kernel: kernel, into: &verdict)
         guard verdict.willLoad else { return verdict }
         let license = module.modinfoValue("license") ?? "unspecified"
         let gplCompatible = Self.gplCompatibleLicenses.contains(license)
         if !gplCompatible { verdict.taints.append(.proprietary(license)) }
-        if kernel.hasModversions && versions.isEmpty && !module.imports.isEmpty {
+        if kernel.hasModversions && !hasVersions && !module.imports.isEmpty {
             if kernel.forcesLoads {
                 verdict.taints.append(.noSymbolVersions)
             } else {
@@ -104,12 +106,19 @@ public enum LoadCheck {
     }
 
     /// `check_modstruct_version`: the module's CRC of `module_layout` (the layout of `struct module`) must be the
-    /// kernel's, or the kernel refuses with "Invalid module format".
-    private static func checkModuleLayout(_ versions: [String: UInt64], kernel: KernelFacts, into verdict: inout LoadVerdict) {
-        guard kernel.hasModversions, let expected = versions["module_layout"],
-            let export = kernel.symbols.exports["module_layout"], let crc = export.crc, crc != expected
-        else { return }
-        verdict.refusals.append(.symbolVersion("module_layout"))
+    /// kernel's, or the kernel refuses with "Invalid module format". A `__versions` section without the entry
+    /// (a module built without `Module.symvers`) is "no symbol version for module_layout".
+    private static func checkModuleLayout(
+        _ versions: [String: UInt64], hasVersions: Bool, kernel: KernelFacts, into verdict: inout LoadVerdict
+    ) {
+        guard kernel.hasModversions, hasVersions, let export = kernel.symbols.exports["module_layout"], let crc = export.crc else {
+            return
+        }
+        guard let expected = versions["module_layout"] else {
+            if kernel.refusesMissingSymbolVersions { verdict.refusals.append(.missingSymbolVersion("module_layout")) }
+            return
+        }
+        if crc != expected { verdict.refusals.append(.symbolVersion("module_layout")) }
     }
 
     /// `same_magic`: with symbol versions on the module's side, the first word (the release) is not compared —
@@ -161,8 +170,12 @@ public enum LoadCheck {
             if let namespace = export.namespace, !namespaces.contains(namespace), !kernel.allowsMissingNamespaces {
                 verdict.refusals.append(.namespace(symbol: symbol.name, namespace: namespace))
             }
-            if checksVersions, let crc = export.crc, let expected = versions[symbol.name], crc != expected {
-                verdict.refusals.append(.symbolVersion(symbol.name))
+            if checksVersions, let crc = export.crc {
+                if let expected = versions[symbol.name] {
+                    if crc != expected { verdict.refusals.append(.symbolVersion(symbol.name)) }
+                } else if kernel.refusesMissingSymbolVersions {
+                    verdict.refusals.append(.missingSymbolVersion(symbol.name))
+                }
             }
         }
     }

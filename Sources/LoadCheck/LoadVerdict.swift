@@ -30,6 +30,9 @@ public enum LoadProblem: Error, Sendable, Equatable, CustomStringConvertible {
     case symbolVersion(String)
     /// No `__versions` section although the kernel checks symbol versions: forced load (taint F).
     case noSymbolVersions
+    /// `no symbol version for X`: the module has a `__versions` section without X's entry (built without the
+    /// kernel's `Module.symvers`); Debian's kernels refuse it.
+    case missingSymbolVersion(String)
     /// `Unknown symbol X`: nothing loaded or installed exports it (or only to GPL-compatible modules).
     case unknownSymbol(String, gplOnly: Bool)
     /// The symbol's exporter is a module that is not installed for this kernel.
@@ -52,6 +55,7 @@ public enum LoadProblem: Error, Sendable, Equatable, CustomStringConvertible {
         case .noVermagic: "no version magic, tainting kernel (forced load)"
         case .symbolVersion(let symbol): "disagrees about version of symbol \(symbol)"
         case .noSymbolVersions: "no symbol versions (__versions): forced load, tainting kernel"
+        case .missingSymbolVersion(let symbol): "no symbol version for \(symbol)"
         case .unknownSymbol(let symbol, let gplOnly):
             gplOnly ? "Unknown symbol \(symbol) (exported to GPL-compatible modules only)" : "Unknown symbol \(symbol)"
         case .missingProvider(let symbol, let module): "needs \(symbol) from module \(module), which is not installed"

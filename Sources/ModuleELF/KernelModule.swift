@@ -79,6 +79,10 @@ public struct KernelModule: Sendable {
     public let imports: [ImportedSymbol]
     /// The `__versions` section, in section order.
     public let versions: [SymbolVersion]
+    /// Whether the module has a `__versions` section at all, even an empty one. The kernel tells the two apart:
+    /// none at all is a forced load (`try_to_force_load`); a section without a symbol's entry is "no symbol
+    /// version for X" (refused by Debian's kernels). A module built without `Module.symvers` has an empty one.
+    public let hasVersionsSection: Bool
     /// The appended signature, if the image ends with one that libkmod can describe.
     public let signature: ModuleSignature?
     /// Whether the image ends with the signature magic at all (even one whose details cannot be read).
@@ -116,10 +120,11 @@ public struct KernelModule: Sendable {
         self.signature = signature
         modinfo = parts.contains(.modinfo) ? try Self.readModinfo(elf) : []
         guard parts.contains(.symbols) else {
-            (versions, exports, imports) = ([], [], [])
+            (versions, exports, imports, hasVersionsSection) = ([], [], [], false)
             return
         }
         versions = try Self.readVersions(elf)
+        hasVersionsSection = elf.section(named: "__versions") != nil
         let symbols = elf.symbols()
         exports = Self.readExports(elf, symbols: symbols)
         imports = Self.readImports(symbols: symbols, versions: versions)

@@ -26,29 +26,13 @@ final class DamagedHeaders: @unchecked Sendable {
         try manager.createDirectory(at: root, withIntermediateDirectories: true)
         try manager.setAttributes([.posixPermissions: blockedParent ? 0o700 : 0o755], ofItemAtPath: base.url.path)
         try manager.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root.path)
-        let realHeaders = try manager.destinationOfSymbolicLink(atPath: "/lib/modules/\(kernel)/build")
-        let common = realHeaders.replacingOccurrences(of: kernel, with: kernel.split(separator: "-").dropLast().joined(separator: "-") + "-common")
-        let kbuild = URL(fileURLWithPath: realHeaders).appendingPathComponent("scripts").resolvingSymlinksInPath()
-            .deletingLastPathComponent().path
-        for source in [realHeaders, common, kbuild] {
-            let target = root.appendingPathComponent(String(source.dropFirst()))
-            try manager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let copy = try run("/bin/cp", ["-al", source, target.path])
-            if copy.status != 0 {
-                let plain = try run("/bin/cp", ["-a", source, target.path])
-                guard plain.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: ["cp": plain.standardError]) }
-            }
-        }
-        headers = root.appendingPathComponent(String(realHeaders.dropFirst()))
-        let modules = root.appendingPathComponent("lib/modules/\(kernel + suffix)")
-        try manager.createDirectory(at: modules, withIntermediateDirectories: true)
-        try manager.createSymbolicLink(atPath: modules.appendingPathComponent("build").path, withDestinationPath: realHeaders)
+        headers = try HeadersInRoot.install(kernel: kernel, into: root, directoryName: kernel + suffix)
         let info = root.appendingPathComponent("var/lib/dpkg/info")
         try manager.createDirectory(at: info, withIntermediateDirectories: true)
         for list in try manager.contentsOfDirectory(atPath: "/var/lib/dpkg/info") where list.hasPrefix("linux-") && list.hasSuffix(".list") {
             try manager.copyItem(atPath: "/var/lib/dpkg/info/\(list)", toPath: info.appendingPathComponent(list).path)
         }
-        for directory in ["usr", "usr/src", "usr/lib", "lib", "lib/modules", "var", "var/lib"] {
+        for directory in ["var", "var/lib"] {
             try manager.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root.appendingPathComponent(directory).path)
         }
     }

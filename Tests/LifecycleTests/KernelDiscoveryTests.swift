@@ -13,7 +13,8 @@ struct KernelDiscoveryTests {
         let release = root.kernels.last!
         let kernel = try KernelInventory.kernel(release: release, root: Root(FilePath(root.path)))
         #expect(kernel.arch == "x86_64")
-        #expect(kernel.buildDirectory == "/usr/src/linux-headers-\(release)")
+        // build -> /usr/src/linux-headers-KVER is resolved inside the root: the root's copy, not this machine's.
+        #expect(kernel.buildDirectory == root.path + "/usr/src/linux-headers-\(release)")
         #expect(kernel.compiler?.hasPrefix("gcc") == true)
         #expect(kernel.hasModversions)
         #expect(kernel.signsModules)
@@ -34,7 +35,7 @@ struct KernelDiscoveryTests {
         let root = Root(FilePath(work.url.path))
         try FileManager.default.createDirectory(at: work.path("lib/modules/6.1.0-1-amd64"), withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(
-            atPath: work.path("lib/modules/6.1.0-1-amd64/build").path, withDestinationPath: headers.path)
+            atPath: work.path("lib/modules/6.1.0-1-amd64/build").path, withDestinationPath: "/headers")
 
         let first = try KernelInventory.kernel(release: "6.1.0-1-amd64", root: root)
         let firstStamp = KernelInventory.headersStamp(buildDirectory: first.buildDirectory)

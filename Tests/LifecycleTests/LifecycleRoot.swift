@@ -3,9 +3,9 @@ import Kernels
 import SystemSupport
 import TestSupport
 
-/// A temporary root for whole lifecycles: `lib/modules/<kver>/build` points at the real headers of every kernel
-/// installed on this machine (the tests need two: `.ci/run` installs them), and everything is mode 0755 so that
-/// the unprivileged build user can reach its build directories.
+/// A temporary root for whole lifecycles: the real headers of every kernel installed on this machine (the tests
+/// need two: `.ci/run` installs them) laid into it as Debian installs them (`HeadersInRoot`), and everything mode
+/// 0755 so that the unprivileged build user can reach its build directories.
 final class LifecycleRoot: @unchecked Sendable {
     let directory: TemporaryDirectory
     let kernels: [String]
@@ -15,13 +15,7 @@ final class LifecycleRoot: @unchecked Sendable {
         directory = try TemporaryDirectory()
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.url.path)
         kernels = try Self.kernelsWithHeaders()
-        for kernel in kernels {
-            let modules = directory.path("lib/modules/\(kernel)")
-            try FileManager.default.createDirectory(at: modules, withIntermediateDirectories: true)
-            try FileManager.default.createSymbolicLink(
-                atPath: modules.appendingPathComponent("build").path,
-                withDestinationPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/lib/modules/\(kernel)/build"))
-        }
+        for kernel in kernels { try HeadersInRoot.install(kernel: kernel, into: directory.url) }
     }
 
     /// Releases whose headers this machine has (`/lib/modules/<release>/build`), oldest first: kmodmgr's own

@@ -120,4 +120,16 @@ import Testing
         #expect(install.standardError.contains("release-mismatch") || install.standardError.contains("the headers produce release"))
         #expect(renamed.installedModules().count == 1)
     }
+
+    /// A build that fails in make although the preflight passed: the compiler's complaint in the log becomes one
+    /// line of diagnosis above the log's tail.
+    @Test func aKnownFailureInTheLogIsDiagnosed() throws {
+        let root = try LifecycleRoot()
+        try root.kmodmgr("add", [testPackage("badflag-1.0")])
+        let install = try root.kmodmgr("install", ["badflag/1.0", "-k", root.kernels.last!])
+        #expect(install.status == 10)
+        let lines = install.standardError.split(separator: "\n")
+        #expect(lines.first?.contains("build failed: make failed") == true, "\(install.standardError)")
+        #expect(lines.dropFirst().first?.contains("diagnosis: the compiler does not know a flag") == true, "\(install.standardError)")
+    }
 }
