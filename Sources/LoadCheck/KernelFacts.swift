@@ -83,14 +83,25 @@ public struct KernelFacts: Sendable {
         let wanted = modules.map { paths in
             Set(paths.flatMap { readModule($0)?.imports.map(\.name) ?? [] }).union(["module_layout"])
         }
-        let symbols = symvers.map { KernelSymbolTable(moduleSymvers: $0, only: wanted) } ?? KernelSymbolTable()
+        var symbols = symvers.map { KernelSymbolTable(moduleSymvers: $0, only: wanted) } ?? KernelSymbolTable()
+        var symbolSource = symvers == nil ? nil : symversFile.string
+        // No headers: the running kernel names vmlinux's exports and the index its modules' (without CRCs). The
+        // index alone cannot stand in: without vmlinux's exports every import would look unknown.
+        if symvers == nil, let running = KernelSymbolTable.runningKernelExports(release: release, only: wanted) {
+            symbols = running
+            symbolSource = "/proc/kallsyms"
+            if let indexed = try? FileBytes.read(moduleDirectory.appending("modules.symbols")) {
+                symbols.addIndexedExports(indexed, only: wanted)
+                symbolSource = "/proc/kallsyms and " + moduleDirectory.appending("modules.symbols").string
+            }
+        }
 
         let indexed = IndexedModules(release: release, root: root, withSystemPaths: false)
         let own = indexed.firstInTreeModule.flatMap(Self.readModule)
-        let vermagic = own?.modinfoValue("vermagic") ?? constructedVermagic(build: build, config: config)
+        let vermagic = own?.modinfoValue("vermagic") ?? constructedVermagic(release: release, config: config)
         var facts = KernelFacts(
             release: release, config: config, vermagic: vermagic, machine: own?.machine ?? machine(config: config),
-            symbols: symbols, symbolSource: symvers == nil ? nil : symversFile.string, installedModules: indexed.names,
+            symbols: symbols, symbolSource: symbolSource, installedModules: indexed.names,
             hasOwnModules: indexed.firstInTreeModule != nil)
         // Out-of-tree modules of the index (other packages) export symbols Module.symvers does not list.
         facts.adding(modulesAt: indexed.outOfTreeModules)
@@ -131,21 +142,23 @@ public struct KernelFacts: Sendable {
         return parsed ?? nil
     }
 
-    /// `vermagic` as kbuild writes it (`include/linux/vermagic.h`): the release, then `SMP `, the preemption
-    /// model, `mod_unload `, `modversions `; nil without the headers' release file.
-    private static func constructedVermagic(build: FilePath, config: KernelConfig?) -> String? {
-        guard let header = try? FileBytes.read(build.appending("include/generated/utsrelease.h")) else { return nil }
-        let text = String(decoding: header, as: UTF8.self)
-        guard let start = text.firstIndex(of: "\""), let end = text[text.index(after: start)...].firstIndex(of: "\"") else { return nil }
-        var magic = String(text[text.index(after: start)..<end]) + " "
-        if config?.isEnabled("CONFIG_SMP") == true { magic += "SMP " }
-        if config?.isEnabled("CONFIG_PREEMPT_RT") == true {
+    /// The kernel's `vermagic` as its build wrote it (`include/linux/vermagic.h`): its release, then `SMP `, the
+    /// preemption model, `mod_unload `, `modversions `, and the arch's word (`aarch64` on arm64, nothing on
+    /// x86-64); nil without its config. The release is the target kernel's own, never what its headers'
+    /// `utsrelease.h` says: headers that produce another release are what the check must catch.
+    static func constructedVermagic(release: String, config: KernelConfig?) -> String? {
+        guard let config else { return nil }
+        var magic = release + " "
+        if config.isEnabled("CONFIG_SMP") { magic += "SMP " }
+        if config.isEnabled("CONFIG_PREEMPT_RT") {
             magic += "preempt_rt "
-        } else if config?.isEnabled("CONFIG_PREEMPT_BUILD") == true || config?.isEnabled("CONFIG_PREEMPT") == true {
+        } else if config.isEnabled("CONFIG_PREEMPT_BUILD") || config.isEnabled("CONFIG_PREEMPT") {
             magic += "preempt "
         }
-        if config?.isEnabled("CONFIG_MODULE_UNLOAD") == true { magic += "mod_unload " }
-        if config?.isEnabled("CONFIG_MODVERSIONS") == true { magic += "modversions " }
+        if config.isEnabled("CONFIG_MODULE_UNLOAD") { magic += "mod_unload " }
+        if config.isEnabled("CONFIG_MODVERSIONS") { magic += "modversions " }
+        // MODULE_ARCH_VERMAGIC (arch/*/include/asm/module.h): "aarch64" on arm64, empty on x86-64.
+        if config.isEnabled("CONFIG_ARM64") { magic += "aarch64" }
         return magic
     }
 

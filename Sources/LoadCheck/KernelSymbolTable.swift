@@ -22,8 +22,16 @@ public struct KernelSymbolTable: Sendable {
     public private(set) var exports: [String: Export] = [:]
     /// Whether a symbol file was read (even if no wanted symbol was in it).
     private var hasSource = false
+    /// Whether the names came from a source without CRCs and GPL-only flags (`/proc/kallsyms`,
+    /// `modules.symbols`) instead of `Module.symvers`.
+    public private(set) var namesOnly = false
 
     public init() {}
+
+    init(nameSource: Bool) {
+        hasSource = true
+        namesOnly = nameSource
+    }
 
     /// Parses `Module.symvers` (tab-separated, one export per line). Lines without at least a CRC, a name and an
     /// owner are skipped. Works on the bytes: the file has 25,000 lines, and splitting Swift strings costs more
@@ -83,8 +91,9 @@ public struct KernelSymbolTable: Sendable {
         exports[name] = export
     }
 
-    /// Whether nothing is known: the check then cannot judge imports.
-    public var isEmpty: Bool { !hasSource && exports.isEmpty }
+    /// Whether no source of the kernel's own exports was read (only other packages' modules, if anything): the
+    /// check then cannot judge imports, and a symbol it does not find is "not checked", never "unknown".
+    public var isEmpty: Bool { !hasSource }
 }
 
 /// A quick first test of a `Module.symvers` line against the wanted names — by the name's length and first and

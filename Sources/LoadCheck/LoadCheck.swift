@@ -147,8 +147,13 @@ public enum LoadCheck {
         into verdict: inout LoadVerdict
     ) {
         guard !kernel.symbols.isEmpty else {
-            if !module.imports.isEmpty { verdict.unchecked.append("symbols: no Module.symvers for \(kernel.release)") }
+            if !module.imports.isEmpty {
+                verdict.unchecked.append("symbols: no Module.symvers for \(kernel.release), and it is not the running kernel")
+            }
             return
+        }
+        if kernel.symbols.namesOnly && !module.imports.isEmpty {
+            verdict.unchecked.append("symbol CRCs and GPL-only exports: no Module.symvers (names from \(kernel.symbolSource ?? "the index"))")
         }
         let namespaces = Set(module.modinfo.filter { $0.key == "import_ns" }.map(\.value))
         for symbol in module.imports where !Self.linkerSymbols.contains(symbol.name) {

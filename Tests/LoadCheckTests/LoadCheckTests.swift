@@ -106,6 +106,54 @@ import Testing
         #expect(LoadCheck.check(moduleAt: FilePath(intact.path), against: otherRelease).willLoad)
     }
 
+    /// A module built without the kernel's `Module.symvers` has an empty `__versions` section (not none): Debian's
+    /// kernel refuses it with "no symbol version for module_layout" (seen in the VM stage), where a module with no
+    /// section at all is a forced load.
+    @Test func anEmptyVersionsSectionIsRefusedAsDebianRefusesIt() throws {
+        let (original, _) = try moduleWithVersions()
+        let directory = try TemporaryDirectory()
+        let intact = directory.path("intact.ko")
+        let emptied = directory.path("emptied.ko")
+        try write(original, to: intact)
+        let objcopy = try run("objcopy", ["--update-section", "__versions=/dev/null", intact.path, emptied.path])
+        #expect(objcopy.status == 0, "\(objcopy.standardError)")
+        let verdict = LoadCheck.check(moduleAt: FilePath(emptied.path), against: facts)
+        #expect(verdict.refusals == [.missingSymbolVersion("module_layout")], "\(verdict)")
+    }
+
+    /// For a kernel known only by its headers (no module of its own), the vermagic it expects carries its own
+    /// release — the directory's name — not what its headers' utsrelease.h says; and arm64 adds its arch word.
+    @Test func aHeadersOnlyKernelExpectsItsOwnReleaseAndArchWord() throws {
+        let directory = try TemporaryDirectory()
+        let build = directory.path("lib/modules/9.9.9-sunxi/build")
+        try FileManager.default.createDirectory(at: build.appendingPathComponent("include/generated"), withIntermediateDirectories: true)
+        try "#define UTS_RELEASE \"9.9.9\"\n".write(
+            to: build.appendingPathComponent("include/generated/utsrelease.h"), atomically: true, encoding: .utf8)
+        try "CONFIG_ARM64=y\nCONFIG_SMP=y\nCONFIG_MODULE_UNLOAD=y\nCONFIG_MODVERSIONS=y\n".write(
+            to: build.appendingPathComponent(".config"), atomically: true, encoding: .utf8)
+        let facts = KernelFacts.discover(release: "9.9.9-sunxi", root: Root(FilePath(directory.url.path)))
+        // What Debian's arm64 kernel 6.1.0-NN-arm64 carries: "6.1.0-NN-arm64 SMP mod_unload modversions aarch64".
+        #expect(facts.vermagic == "9.9.9-sunxi SMP mod_unload modversions aarch64")
+        #expect(facts.machine == 183)
+    }
+
+    /// Without Module.symvers and without a running kernel to ask, the kernel's own exports are unknown: an
+    /// import no other module provides is "not checked", never "Unknown symbol" (the modules of other packages
+    /// in the index do not make a symbol table).
+    @Test func withoutAnySourceOfTheKernelsExportsImportsAreNotChecked() throws {
+        let (original, module) = try moduleWithVersions()
+        let directory = try TemporaryDirectory()
+        let file = directory.path("module.ko")
+        try write(original, to: file)
+        var headerless = KernelFacts(
+            release: facts.release, config: facts.config, vermagic: facts.vermagic, machine: facts.machine, symbols: KernelSymbolTable(),
+            symbolSource: nil, installedModules: facts.installedModules, hasOwnModules: facts.hasOwnModules)
+        headerless.adding(modulesAt: [FilePath(file.path)])
+        let verdict = LoadCheck.check(module, storedAs: .none, against: headerless)
+        #expect(!verdict.refusals.contains { if case .unknownSymbol = $0 { true } else { false } }, "\(verdict.refusals)")
+        #expect(verdict.unchecked.contains { $0.hasPrefix("symbols:") }, "\(verdict.unchecked)")
+    }
+
     /// A module whose licence is not GPL-compatible cannot use GPL-only exports: "Unknown symbol".
     @Test func gplOnlySymbolsNeedAGPLModule() throws {
         for url in kernel.sample(400) {
