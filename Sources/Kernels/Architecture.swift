@@ -6,17 +6,34 @@ public struct Architecture: Sendable, Hashable {
     public let kbuild: String
     public let gnuTriplet: String
 
+    /// The ELF `e_machine` of its modules.
+    public let elfMachine: UInt16
+
     static let known: [Architecture] = [
-        .init(machine: "x86_64", kbuild: "x86", gnuTriplet: "x86_64-linux-gnu"),
-        .init(machine: "i686", kbuild: "x86", gnuTriplet: "i686-linux-gnu"),
-        .init(machine: "aarch64", kbuild: "arm64", gnuTriplet: "aarch64-linux-gnu"),
-        .init(machine: "armv7l", kbuild: "arm", gnuTriplet: "arm-linux-gnueabihf"),
-        .init(machine: "ppc64le", kbuild: "powerpc", gnuTriplet: "powerpc64le-linux-gnu"),
-        .init(machine: "ppc64", kbuild: "powerpc", gnuTriplet: "powerpc64-linux-gnu"),
-        .init(machine: "s390x", kbuild: "s390", gnuTriplet: "s390x-linux-gnu"),
-        .init(machine: "riscv64", kbuild: "riscv", gnuTriplet: "riscv64-linux-gnu"),
-        .init(machine: "loongarch64", kbuild: "loongarch", gnuTriplet: "loongarch64-linux-gnu"),
+        .init(machine: "x86_64", kbuild: "x86", gnuTriplet: "x86_64-linux-gnu", elfMachine: 62),
+        .init(machine: "i686", kbuild: "x86", gnuTriplet: "i686-linux-gnu", elfMachine: 3),
+        .init(machine: "aarch64", kbuild: "arm64", gnuTriplet: "aarch64-linux-gnu", elfMachine: 183),
+        .init(machine: "armv7l", kbuild: "arm", gnuTriplet: "arm-linux-gnueabihf", elfMachine: 40),
+        .init(machine: "ppc64le", kbuild: "powerpc", gnuTriplet: "powerpc64le-linux-gnu", elfMachine: 21),
+        .init(machine: "ppc64", kbuild: "powerpc", gnuTriplet: "powerpc64-linux-gnu", elfMachine: 21),
+        .init(machine: "s390x", kbuild: "s390", gnuTriplet: "s390x-linux-gnu", elfMachine: 22),
+        .init(machine: "riscv64", kbuild: "riscv", gnuTriplet: "riscv64-linux-gnu", elfMachine: 243),
+        .init(machine: "loongarch64", kbuild: "loongarch", gnuTriplet: "loongarch64-linux-gnu", elfMachine: 258),
     ]
+
+    /// The architecture of ELF machine `number` (the first of two sharing it: ppc64le before ppc64).
+    public static func of(elfMachine number: UInt16) -> Architecture? {
+        known.first { $0.elfMachine == number }
+    }
+
+    /// The prefix of the binutils and compiler that make objects for this architecture on this machine: none
+    /// for this machine's own, else `configured` (kmodmgr.conf's `cross_compile_<arch>`), else the GNU triplet's.
+    public func crossPrefix(configured: String?) -> String? {
+        guard kbuild != Architecture.host.kbuild || (machine != Architecture.host.machine && !machine.hasPrefix("i")) else {
+            return nil
+        }
+        return configured ?? "\(gnuTriplet)-"
+    }
 
     /// The architecture called `name` in any of the three spellings (`aarch64`, `arm64`, Debian's `amd64`…).
     public static func named(_ name: String) -> Architecture? {
@@ -28,6 +45,6 @@ public struct Architecture: Sendable, Hashable {
     /// This machine's.
     public static var host: Architecture {
         let machine = KernelInventory.arch(from: nil)
-        return named(machine) ?? Architecture(machine: machine, kbuild: machine, gnuTriplet: "\(machine)-linux-gnu")
+        return named(machine) ?? Architecture(machine: machine, kbuild: machine, gnuTriplet: "\(machine)-linux-gnu", elfMachine: ELFMachine.host)
     }
 }

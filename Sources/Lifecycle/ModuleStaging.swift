@@ -1,4 +1,5 @@
 import Codecs
+import Kernels
 import StateStore
 import SystemPackage
 import SystemSupport
@@ -60,12 +61,20 @@ enum ModuleStaging {
         return staged
     }
 
-    /// Runs `strip --strip-debug` on a copy of `built`, as the build user, and returns the stripped file.
+    /// Runs `strip --strip-debug` on a copy of `built`, as the build user, and returns the stripped file. A module
+    /// for another architecture is stripped by that architecture's binutils (`aarch64-linux-gnu-strip`).
     private static func strip(_ built: FilePath, into scratch: FilePath, context: LifecycleContext) async throws(LifecycleError) -> FilePath
     {
         let output = scratch.appending(built.lastComponent?.string ?? "module.ko")
+        let architecture = ELFMachine.ofExecutable(built).flatMap(Architecture.of(elfMachine:))
+        let prefix = architecture?.crossPrefix(configured: architecture.flatMap { context.settings.crossCompile[$0.kbuild] })
+        let program = FilePath("/usr/bin/\(prefix ?? "")strip")
+        guard FileTree.exists(program) else {
+            throw .modulePreparation(
+                path: built.string, reason: "\(program) is missing: install binutils-\(architecture?.gnuTriplet ?? "for its architecture")")
+        }
         let request = ProcessRequest(
-            executable: "/usr/bin/strip", arguments: ["--strip-debug", "-o", output.string, built.string],
+            executable: program, arguments: ["--strip-debug", "-o", output.string, built.string],
             environment: ["PATH": "/usr/bin:/bin", "LC_ALL": "C"], workingDirectory: scratch, identity: context.buildIdentity,
             timeLimit: .seconds(60))
         let result: CapturedProcess

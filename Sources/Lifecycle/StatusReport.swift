@@ -113,8 +113,10 @@ public enum StatusReport {
                 sourceStamp = stamp
                 if stamp != record.sourceStamp { stale.append("source") }
             }
-            let buildLink = root.moduleDirectory(release: kernel.release).appending("build")
-            let stamp = headerStamps[kernel.release] ?? KernelInventory.headersStamp(buildDirectory: buildLink.string)
+            // The headers as builds find them: the build link resolved inside the root.
+            let headers = KernelInventory.buildDirectory(release: kernel.release, root: root)
+                ?? root.moduleDirectory(release: kernel.release).appending("build")
+            let stamp = headerStamps[kernel.release] ?? KernelInventory.headersStamp(buildDirectory: headers.string)
             headerStamps[kernel.release] = stamp
             if stamp != record.headersStamp { stale.append("headers") }
         }

@@ -20,6 +20,7 @@ enum BuildTreeStage {
                     problem: "the build tree lacks \(relative)", consequence: consequence,
                     fix: advice.forFile(wouldBe(file, root: advice.root), makeTarget: target)))
         }
+        findings += includesOutsideRoot(tree, advice: advice)
         if let script = linkerScriptProblem(tree, srcarch: srcarch) {
             missing(
                 script, code: "missing-linker-script",
@@ -60,6 +61,29 @@ enum BuildTreeStage {
         return findings
     }
 
+    /// Debian's headers are two trees: the arch's Makefile is one line, `include /usr/src/linux-headers-…-common/
+    /// Makefile`, an absolute path that make reads from this machine, not from the root. Under another root
+    /// (an image, another architecture's kernel) that tree must also exist here, with the same name — which
+    /// means the same Debian package version, since the name carries the ABI.
+    private static func includesOutsideRoot(_ tree: FilePath, advice: FixAdvice) -> [Finding] {
+        guard advice.root.path != "/", let bytes = try? FileBytes.read(tree.appending("Makefile")) else { return [] }
+        var findings = [Finding]()
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("include /") {
+            let included = FilePath(String(line.dropFirst("include ".count).prefix { $0 != " " && $0 != "\t" }))
+            guard !FileTree.exists(included) else { continue }
+            let inRoot = FileTree.exists(advice.root.resolve(included))
+            let package = advice.ownership.owner(of: included.string)
+            findings.append(
+                Finding(
+                    stage: .buildTree, severity: .fatal, code: "include-outside-root", subject: included.string,
+                    problem: "the headers' Makefile includes \(included) by absolute path, which make reads from this machine, where it is missing"
+                        + (inRoot ? " (the root has it)" : ""),
+                    consequence: "make stops at once (No such file or directory)",
+                    fix: "install \(package ?? "the package that holds \(included.removingLastComponent())") on this machine too, or run kmodmgr inside the root (chroot ROOT kmodmgr …)"))
+        }
+        return findings
+    }
+
     /// The linker script kbuild links modules with: `scripts/module.lds`, else `arch/<SRCARCH>/module.lds`, the
     /// first that exists (`ARCH_MODULE_LDS` in `scripts/Makefile.modfinal`, Linux 5.10 and later); nil when one
     /// is there or the tree's kbuild does not use one.
@@ -77,36 +101,6 @@ enum BuildTreeStage {
         switch root.resolvingLinks(FilePath(root.systemPath(of: file))) {
         case .found(let path), .missing(let path, _): path
         case .loop: file
-        }
-    }
-}
-
-/// ELF machine numbers of programs, for telling whether a build tree's host programs run here.
-enum ELFMachine {
-    /// This machine's, from the running program's own ELF header.
-    static let host: UInt16 = ofExecutable("/proc/self/exe") ?? 62
-
-    /// The `e_machine` of the ELF file at `path`; nil for a script or an unreadable file.
-    static func ofExecutable(_ path: FilePath) -> UInt16? {
-        let descriptor = open(path.string, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var header = [UInt8](repeating: 0, count: 20)
-        guard read(descriptor, &header, 20) == 20, header[0..<4] == [0x7F, 0x45, 0x4C, 0x46] else { return nil }
-        // EI_DATA 2 = big-endian.
-        return header[5] == 2 ? UInt16(header[18]) << 8 | UInt16(header[19]) : UInt16(header[19]) << 8 | UInt16(header[18])
-    }
-
-    static func name(_ machine: UInt16) -> String {
-        switch machine {
-        case 3: "i386"
-        case 40: "ARM"
-        case 62: "x86-64"
-        case 183: "AArch64"
-        case 243: "RISC-V"
-        case 21: "PowerPC64"
-        case 22: "S/390"
-        default: "ELF machine \(machine)"
         }
     }
 }

@@ -12,14 +12,10 @@ enum CompilerStage {
     static func inspect(
         tree: FilePath, config: KernelConfig?, target: Architecture, configuredCrossCompile: String?, thorough: Bool
     ) async -> (toolchain: Toolchain, findings: [Finding]) {
-        let host = Architecture.host
-        let cross = target.machine != host.machine && !(target.kbuild == host.kbuild && target.machine.hasPrefix("i"))
+        let prefix = target.crossPrefix(configured: configuredCrossCompile)
+        let cross = prefix != nil
         var findings = [Finding]()
         let name = compilerName(tree: tree, config: config)
-        var prefix: String?
-        if cross {
-            prefix = configuredCrossCompile ?? "\(target.gnuTriplet)-"
-        }
         let compiler = (prefix ?? "") + name
         if find(compiler) == nil {
             let package = debianPackage(of: name, triplet: cross ? target.gnuTriplet : nil)
@@ -41,7 +37,7 @@ enum CompilerStage {
                     problem: "the cross linker \(prefix)ld for \(target.machine) is not installed",
                     consequence: "make fails when it links the module", fix: "install binutils-\(target.gnuTriplet)"))
         } else if thorough, let expected = config?["CONFIG_CC_VERSION_TEXT"], let actual = await versionLine(of: compiler),
-            actual != expected
+            version(of: actual) != version(of: expected)
         {
             findings.append(
                 Finding(
@@ -80,6 +76,13 @@ enum CompilerStage {
     static func debianPackage(of program: String, triplet: String?) -> String {
         guard let triplet else { return program }
         return program.hasPrefix("gcc") ? "\(program == "gcc" ? "gcc" : program)-\(triplet)" : program
+    }
+
+    /// The compiler's own version, the last word of its version line (`12.2.0`): the program's name differs for a
+    /// cross compiler (`aarch64-linux-gnu-gcc-12`) and the distribution's revision in parentheses between builds
+    /// of the same compiler, and neither changes the code it makes.
+    static func version(of line: String) -> Substring {
+        line.split(separator: " ").last ?? ""
     }
 
     /// The first line of `compiler --version`, as CONFIG_CC_VERSION_TEXT records it.

@@ -126,6 +126,23 @@ from_file() {
     finish
 }
 
+# The same installed module in a root with no headers at all: verify and load by name through that root's index;
+# the running kernel's /proc/kallsyms tells vmlinux's exports, modules.symbols the in-tree modules' (videodev).
+headerless() {
+    begin headerless
+    ensure_absent v4l2loopback
+    call kmodmgr verify --root /vm/headerless --file "/vm/headerless$V4L2LOOPBACK" -k "$KVER"
+    case "$rc" in 0) verdict=load ;; 1) verdict=refuse ;; *) verdict=error ;; esac
+    detail verify "exit $rc${out:+: $out}"
+    call kmodmgr load --root /vm/headerless v4l2loopback
+    detail load "exit $rc${out:+: $out}"
+    kernel_outcome v4l2loopback "$rc"
+    judge load
+    [ "$kernel" = loaded ] && unload v4l2loopback
+    for module in videodev mc; do [ ! -e "/sys/module/$module" ] || rmmod "$module" 2>/dev/null; done
+    finish
+}
+
 echo "=== kmodmgr VM scenarios: kernel $(uname -r), $(kmodmgr --version 2>&1)"
 dmesg -n 1 # kernel messages stay in the log buffer (shown per scenario) instead of interleaving on the console
 
@@ -136,7 +153,9 @@ scenario from_file zst kmm_hello load
 scenario from_file other-abi kmm_hello load
 scenario from_file bad-crc kmm_hello refuse
 scenario from_file no-versions kmm_hello either
+scenario from_file empty-versions kmm_hello refuse
 scenario from_file unknown-symbol kmm_unknown refuse
 scenario from_file other-arch kmm_hello refuse
+scenario headerless
 
 echo "$passed passed, $failed failed"
