@@ -68,7 +68,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "TestSupport"]),
         .testTarget(name: "ModuleELFTests", dependencies: ["ModuleELF", "Codecs", "KmodBridge", "TestSupport"]),
-        .testTarget(name: "KmodmgrCLITests", dependencies: ["kmodmgr", "TestSupport"]),
+        .testTarget(name: "KmodmgrCLITests", dependencies: ["kmodmgr", "Preflight", "TestSupport"]),
         .testTarget(name: "DKMSConfTests", dependencies: ["DKMSConf", "SystemSupport", "TestSupport"]),
         .testTarget(
             name: "LifecycleTests",

@@ -29,7 +29,7 @@ struct KernelSelection: ParsableArguments {
 
     /// The architecture meant for `release`: DKMS's `-k KVER/ARCH`, else `-a`, else nil (the headers').
     func arch(for release: String) -> String? {
-        references.first(where: { $0.release == release })?.arch ?? arch
+        references.first(where: { $0.release == release })?.arch ?? arch.map { Architecture.named($0)?.machine ?? $0 }
     }
 
     /// The releases meant: those given, every kernel with headers (`--all-kernels`), or the running kernel.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
+import Kernels
 import Lifecycle
 import StateStore
 
@@ -21,6 +22,9 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(name: [.customShort("k"), .customLong("kernel")], help: ArgumentHelp("Only this kernel (repeatable).", valueName: "KVER"))
     var kernels: [String] = []
 
+    @Option(name: [.customShort("a"), .customLong("arch")], help: ArgumentHelp("Only builds for this architecture.", valueName: "ARCH"))
+    var arch: String?
+
     @Flag(name: .long, help: "Print a JSON array of entries instead of lines.")
     var json = false
 
@@ -34,9 +38,11 @@ struct StatusCommand: AsyncParsableCommand {
             throw fail(error)
         }
         let root = context.root
+        let wantedArch = arch.map { Architecture.named($0)?.machine ?? $0 }
         let entries = StatusReport.entries(
             package: try selection.reference(), kernels: kernels.map(KernelReference.init(parsing:)), state: StateStore(root: root),
-            root: root)
+            root: root
+        ).filter { entry in wantedArch == nil || entry.kernel == nil || entry.arch == wantedArch }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

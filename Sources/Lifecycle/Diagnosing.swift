@@ -67,7 +67,7 @@ public enum Diagnosing {
         } catch {
             return [
                 Finding(
-                    stage: .package, severity: .fatal, code: "manifest-invalid", subject: source.appending("dkms.conf").string,
+                    stage: .package, severity: .fatal, code: .manifestInvalid, subject: source.appending("dkms.conf").string,
                     problem: error.description, consequence: "\(label) cannot be built for any kernel",
                     fix: "correct the dkms.conf (kmodmgr names the line), or ask the package's maintainer")
             ]
@@ -80,7 +80,7 @@ public enum Diagnosing {
         {
             findings.append(
                 Finding(
-                    stage: .package, severity: .warning, code: "package-excluded", subject: label,
+                    stage: .package, severity: .warning, code: .packageExcluded, subject: label,
                     problem: "\(label) is not meant for this kernel: \(reason)",
                     consequence: "build and install skip it for this kernel (exit status 77 when no kernel is left)",
                     fix: "nothing, if that is intended; otherwise a version of the package for this kernel"))
@@ -89,7 +89,7 @@ public enum Diagnosing {
         for dependency in manifest.buildDepends where !registered.contains(dependency) {
             findings.append(
                 Finding(
-                    stage: .package, severity: .fatal, code: "missing-build-dependency", subject: dependency,
+                    stage: .package, severity: .fatal, code: .missingBuildDependency, subject: dependency,
                     problem: "\(label) needs \(dependency) built first (BUILD_DEPENDS), and \(dependency) is not added",
                     consequence: "its build fails on the symbols or headers \(dependency) provides",
                     fix: "`kmodmgr add` the \(dependency) package, then build \(label) again"))

@@ -12,7 +12,7 @@ import SystemSupport
 enum BuildTreeStage {
     static func inspect(_ tree: FilePath, config: KernelConfig?, srcarch: String?, advice: FixAdvice) -> [Finding] {
         var findings = [Finding]()
-        func missing(_ relative: String, code: String, consequence: String, severity: Finding.Severity = .fatal, target: String = "modules_prepare") {
+        func missing(_ relative: String, code: Finding.Code, consequence: String, severity: Finding.Severity = .fatal, target: String = "modules_prepare") {
             let file = tree.appending(relative)
             findings.append(
                 Finding(
@@ -23,17 +23,17 @@ enum BuildTreeStage {
         findings += includesOutsideRoot(tree, advice: advice)
         if let script = linkerScriptProblem(tree, srcarch: srcarch) {
             missing(
-                script, code: "missing-linker-script",
+                script, code: .missingLinkerScript,
                 consequence: "linking every .ko fails (ld: cannot open linker script file; make: No rule to make target …ko)")
         }
-        for (tool, code) in [("scripts/basic/fixdep", "missing-fixdep"), ("scripts/mod/modpost", "missing-modpost")] {
+        for (tool, code) in [("scripts/basic/fixdep", Finding.Code.missingFixdep), ("scripts/mod/modpost", .missingModpost)] {
             let file = tree.appending(tool)
             if !FileTree.exists(file) {
                 missing(tool, code: code, consequence: "make stops at once (\(tool): not found)")
             } else if let machine = ELFMachine.ofExecutable(file), machine != ELFMachine.host {
                 findings.append(
                     Finding(
-                        stage: .buildTree, severity: .fatal, code: "foreign-host-tool", subject: advice.root.systemPath(of: file),
+                        stage: .buildTree, severity: .fatal, code: .foreignHostTool, subject: advice.root.systemPath(of: file),
                         problem: "\(tool) is a program for \(ELFMachine.name(machine)), not for this \(ELFMachine.name(ELFMachine.host)) machine",
                         consequence: "make fails when it runs it (Exec format error, or sh: Syntax error: \"(\" unexpected)",
                         fix: "rebuild the tree's host programs here: in \(advice.buildTree), `make scripts` (or install the headers and kbuild packages built for this machine)"))
@@ -42,18 +42,18 @@ enum BuildTreeStage {
         let modversions = config?.isEnabled("CONFIG_MODVERSIONS") ?? false
         if modversions && !FileTree.exists(tree.appending("scripts/genksyms/genksyms")) {
             missing(
-                "scripts/genksyms/genksyms", code: "missing-genksyms",
+                "scripts/genksyms/genksyms", code: .missingGenksyms,
                 consequence: "a module that exports symbols fails to build (symbol versions are made by genksyms)", severity: .warning)
         }
         for (file, code) in [
-            ("include/generated/autoconf.h", "missing-autoconf-h"), ("include/config/auto.conf", "missing-auto-conf"),
-            ("include/generated/utsrelease.h", "missing-utsrelease-h"),
+            ("include/generated/autoconf.h", Finding.Code.missingAutoconfH), ("include/config/auto.conf", .missingAutoConf),
+            ("include/generated/utsrelease.h", .missingUtsreleaseH),
         ] where !FileTree.exists(tree.appending(file)) {
             missing(file, code: code, consequence: "make stops before compiling (the tree is not configured and prepared)")
         }
         if modversions && !FileTree.exists(tree.appending("Module.symvers")) {
             missing(
-                "Module.symvers", code: "missing-module-symvers",
+                "Module.symvers", code: .missingModuleSymvers,
                 consequence:
                     "the build \"succeeds\" with WARNING: modpost: … undefined! and no symbol versions, and this kernel (CONFIG_MODVERSIONS=y) refuses the module: no symbol version for module_layout",
                 target: "modules")
@@ -75,7 +75,7 @@ enum BuildTreeStage {
             let package = advice.ownership.owner(of: included.string)
             findings.append(
                 Finding(
-                    stage: .buildTree, severity: .fatal, code: "include-outside-root", subject: included.string,
+                    stage: .buildTree, severity: .fatal, code: .includeOutsideRoot, subject: included.string,
                     problem: "the headers' Makefile includes \(included) by absolute path, which make reads from this machine, where it is missing"
                         + (inRoot ? " (the root has it)" : ""),
                     consequence: "make stops at once (No such file or directory)",

@@ -22,7 +22,7 @@ enum BuildUserStage {
             let mode = String(info.st_mode & 0o7777, radix: 8)
             findings.append(
                 Finding(
-                    stage: .buildUser, severity: .fatal, code: "build-user-cannot-reach", subject: blocked.string,
+                    stage: .buildUser, severity: .fatal, code: .buildUserCannotReach, subject: blocked.string,
                     problem: "the build user (uid \(identity.userID)) cannot enter \(blocked) (mode \(mode), owner uid \(info.st_uid)), on the way to \(what)",
                     consequence: "make fails with Permission denied",
                     fix: "`chmod o+x \(blocked)`, or choose a --root whose directories others may enter, or set build_user in /etc/kmodmgr/kmodmgr.conf"))

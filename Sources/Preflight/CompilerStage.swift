@@ -27,13 +27,13 @@ enum CompilerStage {
             if cross { fix += ", or set cross_compile_\(target.kbuild)=PREFIX in /etc/kmodmgr/kmodmgr.conf" }
             findings.append(
                 Finding(
-                    stage: .compiler, severity: .fatal, code: cross ? "missing-cross-compiler" : "missing-compiler", subject: compiler,
+                    stage: .compiler, severity: .fatal, code: cross ? .missingCrossCompiler : .missingCompiler, subject: compiler,
                     problem: problem + (config?["CONFIG_CC_VERSION_TEXT"].map { " (the kernel was built by \($0))" } ?? ""),
                     consequence: "make stops at once (\(compiler): not found)", fix: fix))
         } else if cross, let prefix, find(prefix + "ld") == nil {
             findings.append(
                 Finding(
-                    stage: .compiler, severity: .fatal, code: "missing-cross-binutils", subject: prefix + "ld",
+                    stage: .compiler, severity: .fatal, code: .missingCrossBinutils, subject: prefix + "ld",
                     problem: "the cross linker \(prefix)ld for \(target.machine) is not installed",
                     consequence: "make fails when it links the module", fix: "install binutils-\(target.gnuTriplet)"))
         } else if thorough, let expected = config?["CONFIG_CC_VERSION_TEXT"], let actual = await versionLine(of: compiler),
@@ -41,7 +41,7 @@ enum CompilerStage {
         {
             findings.append(
                 Finding(
-                    stage: .compiler, severity: .warning, code: "compiler-version-differs", subject: compiler,
+                    stage: .compiler, severity: .warning, code: .compilerVersionDiffers, subject: compiler,
                     problem: "\(compiler) is \"\(actual)\"; the kernel was built by \"\(expected)\"",
                     consequence: "flags the kernel's compiler knows may be refused (unrecognized command-line option), and plugins will not load",
                     fix: "install the compiler version the kernel was built with"))

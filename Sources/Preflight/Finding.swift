@@ -14,10 +14,40 @@ public struct Finding: Error, Sendable, Hashable, Encodable {
         case fatal, warning
     }
 
+    /// The kind of problem, by a stable name (`missing-linker-script`) that kmodmgr(8) DIAGNOSTICS lists.
+    public enum Code: String, Sendable, Hashable, Encodable, CaseIterable {
+        case archMismatch = "arch-mismatch"
+        case buildLinkLoop = "build-link-loop"
+        case buildLinkNotDirectory = "build-link-not-directory"
+        case buildUserCannotReach = "build-user-cannot-reach"
+        case compilerVersionDiffers = "compiler-version-differs"
+        case danglingBuildLink = "dangling-build-link"
+        case foreignHostTool = "foreign-host-tool"
+        case includeOutsideRoot = "include-outside-root"
+        case manifestInvalid = "manifest-invalid"
+        case missingAutoConf = "missing-auto-conf"
+        case missingAutoconfH = "missing-autoconf-h"
+        case missingBuildDependency = "missing-build-dependency"
+        case missingCompiler = "missing-compiler"
+        case missingCrossBinutils = "missing-cross-binutils"
+        case missingCrossCompiler = "missing-cross-compiler"
+        case missingFixdep = "missing-fixdep"
+        case missingGenksyms = "missing-genksyms"
+        case missingKernelSourceDir = "missing-kernel-source-dir"
+        case missingLinkerScript = "missing-linker-script"
+        case missingModpost = "missing-modpost"
+        case missingModuleSymvers = "missing-module-symvers"
+        case missingUtsreleaseH = "missing-utsrelease-h"
+        case noHeaders = "no-headers"
+        case noMakefile = "no-makefile"
+        case packageExcluded = "package-excluded"
+        case releaseMismatch = "release-mismatch"
+        case unknownArch = "unknown-arch"
+    }
+
     public let stage: Stage
     public let severity: Severity
-    /// A stable name for the kind of problem (`missing-linker-script`), listed in kmodmgr(8) DIAGNOSTICS.
-    public let code: String
+    public let code: Code
     /// The file, program or package it is about.
     public let subject: String
     /// What is wrong.
@@ -28,7 +58,7 @@ public struct Finding: Error, Sendable, Hashable, Encodable {
     public let fix: String
 
     public init(
-        stage: Stage, severity: Severity, code: String, subject: String, problem: String, consequence: String, fix: String
+        stage: Stage, severity: Severity, code: Code, subject: String, problem: String, consequence: String, fix: String
     ) {
         self.stage = stage
         self.severity = severity

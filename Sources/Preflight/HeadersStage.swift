@@ -11,7 +11,7 @@ enum HeadersStage {
             guard FileTree.isDirectory(given) else {
                 return .failure(
                     finding(
-                        .fatal, "missing-kernel-source-dir", given.string, "--kernel-source-dir \(given) is not a directory",
+                        .fatal, .missingKernelSourceDir, given.string, "--kernel-source-dir \(given) is not a directory",
                         fix: "give the directory of a configured kernel tree (the one holding its .config and Makefile)"))
             }
             return checkedTree(given, request: request)
@@ -23,7 +23,7 @@ enum HeadersStage {
             guard FileTree.isDirectory(directory) else {
                 return .failure(
                     finding(
-                        .fatal, "build-link-not-directory", link, "\(link) is not a directory",
+                        .fatal, .buildLinkNotDirectory, link, "\(link) is not a directory",
                         fix: FixAdvice(root: request.root, buildDirectory: directory).forFile(directory)))
             }
             return checkedTree(directory, request: request)
@@ -39,18 +39,18 @@ enum HeadersStage {
                 let under = request.root.path == "/" ? "" : " under \(request.root.path)"
                 return .failure(
                     finding(
-                        .fatal, "dangling-build-link", link,
+                        .fatal, .danglingBuildLink, link,
                         "\(link) is a dangling link (-> \(target); \(request.root.systemPath(of: wouldBe)) does not exist\(under))",
                         fix: owner.map(advice.reinstall) ?? "install \(headersPackage), or point the link at the kernel's build tree"))
             }
             return .failure(
                 finding(
-                    .fatal, "no-headers", link, "kernel \(request.release) has no headers (\(link) does not exist)",
+                    .fatal, .noHeaders, link, "kernel \(request.release) has no headers (\(link) does not exist)",
                     fix: "install \(headersPackage)"))
         case .loop(let at):
             return .failure(
                 finding(
-                    .fatal, "build-link-loop", link, "\(link) leads into a loop of links at \(request.root.systemPath(of: at))",
+                    .fatal, .buildLinkLoop, link, "\(link) leads into a loop of links at \(request.root.systemPath(of: at))",
                     fix: "point \(link) at the kernel's build tree"))
         }
     }
@@ -61,14 +61,14 @@ enum HeadersStage {
             let makefile = directory.appending("Makefile")
             return .failure(
                 finding(
-                    .fatal, "no-makefile", request.root.systemPath(of: makefile),
+                    .fatal, .noMakefile, request.root.systemPath(of: makefile),
                     "\(request.root.systemPath(of: directory)) is not a kernel build tree (no Makefile)",
                     fix: FixAdvice(root: request.root, buildDirectory: directory).forFile(makefile)))
         }
         return .success(directory)
     }
 
-    private static func finding(_ severity: Finding.Severity, _ code: String, _ subject: String, _ problem: String, fix: String)
+    private static func finding(_ severity: Finding.Severity, _ code: Finding.Code, _ subject: String, _ problem: String, fix: String)
         -> Finding
     {
         Finding(

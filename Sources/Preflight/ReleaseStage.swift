@@ -30,7 +30,7 @@ enum ReleaseStage {
         if !modversions { fixes.append("as a last resort, `kmodmgr load --force`, which strips the check") }
         return [
             Finding(
-                stage: .release, severity: modversions ? .warning : .fatal, code: "release-mismatch",
+                stage: .release, severity: modversions ? .warning : .fatal, code: .releaseMismatch,
                 subject: root.systemPath(of: tree.appending("include/generated/utsrelease.h")),
                 problem: "the headers produce release \(produced), but kernel \(release) is \(kernelRelease) (\(source))",
                 consequence: consequence, fix: fixes.joined(separator: "; or "))

@@ -1,4 +1,5 @@
 import Foundation
+import Preflight
 import TestSupport
 import Testing
 
@@ -42,6 +43,19 @@ import Testing
         let documented = tags(in: try Self.text("man/kmodmgr.conf.5"))
         for key in keys {
             #expect(documented.contains { $0.hasPrefix(key + "=") }, "kmodmgr.conf.5 has no entry for \(key)=")
+        }
+    }
+
+    /// Every finding the preflight and `doctor` can report is explained under DIAGNOSTICS in kmodmgr(8).
+    @Test func diagnosticsSectionListsEveryFinding() throws {
+        let page = try Self.text("man/kmodmgr.8")
+        let start = try #require(page.range(of: "\n.SH DIAGNOSTICS\n"), "kmodmgr.8 has no DIAGNOSTICS section")
+        let end = page.range(of: "\n.SH ", range: start.upperBound..<page.endIndex)?.lowerBound ?? page.endIndex
+        let section = page[start.upperBound..<end].replacingOccurrences(of: "\\-", with: "-")
+        #expect(Finding.Code.allCases.count >= 25)
+        for code in Finding.Code.allCases {
+            let named = section.matches(of: /[a-z0-9]+(-[a-z0-9]+)*/).contains { $0.output.0 == code.rawValue }
+            #expect(named, "DIAGNOSTICS does not explain \(code.rawValue)")
         }
     }
 

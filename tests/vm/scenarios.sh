@@ -143,6 +143,23 @@ headerless() {
     finish
 }
 
+# A module made by headers that produce another release, judged in a root that knows the kernel by headers alone
+# (which say that other release): the kernel compares the whole vermagic with its own, so must the check.
+other_release_headers() {
+    begin other-release-headers
+    ensure_absent kmm_hello
+    file=/vm/files/other-release/kmm_hello.ko
+    detail file "$file, vermagic: $(kmodmgr modinfo -F vermagic "$file" 2>&1 | head -n 1)"
+    call kmodmgr verify --root /vm/other-release-headers --file "$file" -k "$KVER"
+    case "$rc" in 0) verdict=load ;; 1) verdict=refuse ;; *) verdict=error ;; esac
+    detail verify "exit $rc${out:+: $out}"
+    load_file "$file"
+    kernel_outcome kmm_hello "$rc"
+    judge refuse
+    [ "$kernel" = loaded ] && unload kmm_hello
+    finish
+}
+
 echo "=== kmodmgr VM scenarios: kernel $(uname -r), $(kmodmgr --version 2>&1)"
 dmesg -n 1 # kernel messages stay in the log buffer (shown per scenario) instead of interleaving on the console
 
@@ -157,5 +174,6 @@ scenario from_file empty-versions kmm_hello refuse
 scenario from_file unknown-symbol kmm_unknown refuse
 scenario from_file other-arch kmm_hello refuse
 scenario headerless
+scenario other_release_headers
 
 echo "$passed passed, $failed failed"
