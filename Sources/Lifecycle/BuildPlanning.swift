@@ -12,9 +12,10 @@ enum BuildPlanning {
     static let bash: FilePath = "/bin/bash"
 
     static func plan(
-        manifest: PackageManifest, kernel: Kernel, toolchain: Toolchain? = nil, buildDirectory: FilePath, jobs: Int,
+        manifest: PackageManifest, kernel: Kernel, preflight: PreflightReport? = nil, buildDirectory: FilePath, jobs: Int,
         identity: ProcessIdentity?
     ) -> BuildPlan {
+        let toolchain = preflight?.toolchain
         let cross = crossVariables(toolchain)
         let make = makeCommand(manifest.make, kernel: kernel, jobs: jobs, cross: cross)
         var environment = self.environment(manifest: manifest, kernel: kernel, jobs: jobs).merging(make.environment) { $1 }
@@ -45,9 +46,16 @@ enum BuildPlanning {
             "kernel compiler: \(kernel.compiler ?? "unknown")"
                 + (toolchain.map { ", run as \($0.compiler)" + ($0.crossCompile.map { " (cross, \($0))" } ?? "") } ?? ""),
             "dkms.conf evaluated by: \(manifest.evaluation.rawValue)",
+            "preflight: " + (preflight.map(preflightSummary) ?? "not run"),
             "environment: " + environment.keys.sorted().map { "\($0)=\(environment[$0]!)" }.joined(separator: " "),
         ]
         return BuildPlan(header: header, steps: steps)
+    }
+
+    /// `ok in 1.84 ms`, or the findings' severities and codes (the build went on: none was fatal).
+    static func preflightSummary(_ report: PreflightReport) -> String {
+        let findings = report.findings.map { "\($0.severity.rawValue) \($0.code.rawValue)" }
+        return (findings.isEmpty ? "ok" : findings.joined(separator: ", ")) + " in \(report.elapsed.millisecondsText) ms"
     }
 
     /// The variables DKMS exports to builds and scripts, plus a fixed `PATH` and locale; nothing of kmodmgr's own

@@ -111,7 +111,7 @@ public enum Building {
             }
             arch = kernel.arch
             let outcome = try await KernelBuild(
-                package: package, kernel: kernel, toolchain: preflight.toolchain, force: force, context: context
+                package: package, kernel: kernel, preflight: preflight, force: force, context: context
             ).run()
             return KernelResult(release: release, arch: arch, outcome: outcome)
         } catch {
@@ -124,8 +124,8 @@ public enum Building {
 struct KernelBuild {
     let package: PackageRecord
     let kernel: Kernel
-    /// ARCH=/CROSS_COMPILE= for another architecture, as the preflight found them.
-    let toolchain: Toolchain?
+    /// What the preflight found (no fatal finding), and ARCH=/CROSS_COMPILE= for another architecture.
+    let preflight: PreflightReport
     let force: Bool
     let context: LifecycleContext
 
@@ -218,7 +218,7 @@ struct KernelBuild {
         defer { removeScratch(scratch) }
 
         let plan = BuildPlanning.plan(
-            manifest: manifest, kernel: kernel, toolchain: toolchain, buildDirectory: scratch, jobs: context.parallelJobs,
+            manifest: manifest, kernel: kernel, preflight: preflight, buildDirectory: scratch, jobs: context.parallelJobs,
             identity: context.buildIdentity)
         let log: BuildLog
         do {

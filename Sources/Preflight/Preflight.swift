@@ -9,6 +9,14 @@ import SystemSupport
 /// instead of make's, ld's or sh's error, or worse, gets a module the kernel refuses.
 public enum Preflight {
     public static func inspect(_ request: PreflightRequest) async -> PreflightReport {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var report = await inspectStages(request)
+        report.elapsed = clock.now - start
+        return report
+    }
+
+    private static func inspectStages(_ request: PreflightRequest) async -> PreflightReport {
         let asked = request.arch.map { ($0, Architecture.named($0)) }
         if let (name, architecture) = asked, architecture == nil {
             let finding = Finding(

@@ -55,7 +55,9 @@ public struct PreflightReport: Sendable {
     /// The headers' directory on this machine, links resolved inside the root; nil when there is none.
     public let buildDirectory: FilePath?
     public let toolchain: Toolchain?
-    public let findings: [Finding]
+    public var findings: [Finding]
+    /// How long the checks took (a build's log records it).
+    public var elapsed: Duration = .zero
 
     public var fatal: Finding? { findings.first(where: \.isFatal) }
     public var isHealthy: Bool { findings.isEmpty }
