@@ -45,6 +45,7 @@ public struct Architecture: Sendable, Hashable {
     /// This machine's.
     public static var host: Architecture {
         let machine = KernelInventory.arch(from: nil)
-        return named(machine) ?? Architecture(machine: machine, kbuild: machine, gnuTriplet: "\(machine)-linux-gnu", elfMachine: ELFMachine.host)
+        return named(machine)
+            ?? Architecture(machine: machine, kbuild: machine, gnuTriplet: "\(machine)-linux-gnu", elfMachine: ELFMachine.host)
     }
 }

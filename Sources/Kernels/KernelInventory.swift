@@ -38,7 +38,9 @@ public enum KernelInventory {
         throws(KernelError) -> Kernel
     {
         guard isSafeRelease(release) else { throw .invalidRelease(release) }
-        let found = buildDirectory.map { given in hasHeaders(given) ? realPath(given) ?? given : nil } ?? Self.buildDirectory(release: release, root: root)
+        let found =
+            buildDirectory.map { given in hasHeaders(given) ? realPath(given) ?? given : nil }
+            ?? Self.buildDirectory(release: release, root: root)
         guard let directory = found else {
             let missing = buildDirectory ?? root.moduleDirectory(release: release).appending("build")
             throw .missingHeaders(release: release, directory: missing.string, package: headersPackage(release))

@@ -114,7 +114,8 @@ public enum StatusReport {
                 if stamp != record.sourceStamp { stale.append("source") }
             }
             // The headers as builds find them: the build link resolved inside the root.
-            let headers = KernelInventory.buildDirectory(release: kernel.release, root: root)
+            let headers =
+                KernelInventory.buildDirectory(release: kernel.release, root: root)
                 ?? root.moduleDirectory(release: kernel.release).appending("build")
             let stamp = headerStamps[kernel.release] ?? KernelInventory.headersStamp(buildDirectory: headers.string)
             headerStamps[kernel.release] = stamp

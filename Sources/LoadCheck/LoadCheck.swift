@@ -153,7 +153,8 @@ public enum LoadCheck {
             return
         }
         if kernel.symbols.namesOnly && !module.imports.isEmpty {
-            verdict.unchecked.append("symbol CRCs and GPL-only exports: no Module.symvers (names from \(kernel.symbolSource ?? "the index"))")
+            verdict.unchecked.append(
+                "symbol CRCs and GPL-only exports: no Module.symvers (names from \(kernel.symbolSource ?? "the index"))")
         }
         let namespaces = Set(module.modinfo.filter { $0.key == "import_ns" }.map(\.value))
         for symbol in module.imports where !Self.linkerSymbols.contains(symbol.name) {

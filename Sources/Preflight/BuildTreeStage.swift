@@ -12,7 +12,10 @@ import SystemSupport
 enum BuildTreeStage {
     static func inspect(_ tree: FilePath, config: KernelConfig?, srcarch: String?, advice: FixAdvice) -> [Finding] {
         var findings = [Finding]()
-        func missing(_ relative: String, code: Finding.Code, consequence: String, severity: Finding.Severity = .fatal, target: String = "modules_prepare") {
+        func missing(
+            _ relative: String, code: Finding.Code, consequence: String, severity: Finding.Severity = .fatal,
+            target: String = "modules_prepare"
+        ) {
             let file = tree.appending(relative)
             findings.append(
                 Finding(
@@ -34,9 +37,12 @@ enum BuildTreeStage {
                 findings.append(
                     Finding(
                         stage: .buildTree, severity: .fatal, code: .foreignHostTool, subject: advice.root.systemPath(of: file),
-                        problem: "\(tool) is a program for \(ELFMachine.name(machine)), not for this \(ELFMachine.name(ELFMachine.host)) machine",
+                        problem:
+                            "\(tool) is a program for \(ELFMachine.name(machine)), not for this \(ELFMachine.name(ELFMachine.host)) machine",
                         consequence: "make fails when it runs it (Exec format error, or sh: Syntax error: \"(\" unexpected)",
-                        fix: "rebuild the tree's host programs here: in \(advice.buildTree), `make scripts` (or install the headers and kbuild packages built for this machine)"))
+                        fix:
+                            "rebuild the tree's host programs here: in \(advice.buildTree), `make scripts` (or install the headers and kbuild packages built for this machine)"
+                    ))
             }
         }
         let modversions = config?.isEnabled("CONFIG_MODVERSIONS") ?? false
@@ -76,10 +82,13 @@ enum BuildTreeStage {
             findings.append(
                 Finding(
                     stage: .buildTree, severity: .fatal, code: .includeOutsideRoot, subject: included.string,
-                    problem: "the headers' Makefile includes \(included) by absolute path, which make reads from this machine, where it is missing"
+                    problem:
+                        "the headers' Makefile includes \(included) by absolute path, which make reads from this machine, where it is missing"
                         + (inRoot ? " (the root has it)" : ""),
                     consequence: "make stops at once (No such file or directory)",
-                    fix: "install \(package ?? "the package that holds \(included.removingLastComponent())") on this machine too, or run kmodmgr inside the root (chroot ROOT kmodmgr …)"))
+                    fix:
+                        "install \(package ?? "the package that holds \(included.removingLastComponent())") on this machine too, or run kmodmgr inside the root (chroot ROOT kmodmgr …)"
+                ))
         }
         return findings
     }

@@ -23,9 +23,12 @@ enum BuildUserStage {
             findings.append(
                 Finding(
                     stage: .buildUser, severity: .fatal, code: .buildUserCannotReach, subject: blocked.string,
-                    problem: "the build user (uid \(identity.userID)) cannot enter \(blocked) (mode \(mode), owner uid \(info.st_uid)), on the way to \(what)",
+                    problem:
+                        "the build user (uid \(identity.userID)) cannot enter \(blocked) (mode \(mode), owner uid \(info.st_uid)), on the way to \(what)",
                     consequence: "make fails with Permission denied",
-                    fix: "`chmod o+x \(blocked)`, or choose a --root whose directories others may enter, or set build_user in /etc/kmodmgr/kmodmgr.conf"))
+                    fix:
+                        "`chmod o+x \(blocked)`, or choose a --root whose directories others may enter, or set build_user in /etc/kmodmgr/kmodmgr.conf"
+                ))
         }
         return findings
     }

@@ -43,7 +43,8 @@ enum CompilerStage {
                 Finding(
                     stage: .compiler, severity: .warning, code: .compilerVersionDiffers, subject: compiler,
                     problem: "\(compiler) is \"\(actual)\"; the kernel was built by \"\(expected)\"",
-                    consequence: "flags the kernel's compiler knows may be refused (unrecognized command-line option), and plugins will not load",
+                    consequence:
+                        "flags the kernel's compiler knows may be refused (unrecognized command-line option), and plugins will not load",
                     fix: "install the compiler version the kernel was built with"))
         }
         let toolchain = Toolchain(

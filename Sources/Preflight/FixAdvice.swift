@@ -26,6 +26,7 @@ struct FixAdvice {
 
     func reinstall(_ package: String) -> String {
         let command = "apt-get install --reinstall \(package)"
-        return root.path == "/" ? "reinstall \(package): `\(command)`" : "reinstall \(package) in \(root.path): `chroot \(root.path) \(command)`"
+        return root.path == "/"
+            ? "reinstall \(package): `\(command)`" : "reinstall \(package) in \(root.path): `chroot \(root.path) \(command)`"
     }
 }

@@ -20,7 +20,8 @@ public enum Preflight {
         let asked = request.arch.map { ($0, Architecture.named($0)) }
         if let (name, architecture) = asked, architecture == nil {
             let finding = Finding(
-                stage: .headers, severity: .fatal, code: .unknownArch, subject: name, problem: "'\(name)' is not an architecture kmodmgr knows",
+                stage: .headers, severity: .fatal, code: .unknownArch, subject: name,
+                problem: "'\(name)' is not an architecture kmodmgr knows",
                 consequence: "nothing can be built for it",
                 fix: "give it as uname -m, kbuild or Debian names it (aarch64, arm64; x86_64, amd64; armv7l, armhf; …)")
             return PreflightReport(release: request.release, arch: name, buildDirectory: nil, toolchain: nil, findings: [finding])
@@ -45,7 +46,8 @@ public enum Preflight {
                 Finding(
                     stage: .headers, severity: .fatal, code: .archMismatch, subject: request.root.systemPath(of: tree),
                     problem: "the headers of \(request.release) are configured for \(headersArchitecture.machine), not \(wanted.machine)",
-                    consequence: "modules built with them are for \(headersArchitecture.machine) and no \(wanted.machine) kernel loads them",
+                    consequence:
+                        "modules built with them are for \(headersArchitecture.machine) and no \(wanted.machine) kernel loads them",
                     fix: "build against the \(wanted.machine) kernel's headers (its own lib/modules/KVER/build), or drop -a"))
         } else if let wanted = asked?.1 {
             target = wanted

@@ -24,7 +24,9 @@ enum ReleaseStage {
         var fixes = [String]()
         if kernelRelease.hasPrefix(produced) {
             let suffix = String(kernelRelease.dropFirst(produced.count))
-            fixes.append("in the kernel source tree, `make LOCALVERSION=\(suffix) modules_prepare` (the suffix \(suffix) is the kernel's EXTRAVERSION/LOCALVERSION)")
+            fixes.append(
+                "in the kernel source tree, `make LOCALVERSION=\(suffix) modules_prepare` (the suffix \(suffix) is the kernel's EXTRAVERSION/LOCALVERSION)"
+            )
         }
         fixes.append("build against the headers of \(kernelRelease) (\(KernelInventory.headersPackage(kernelRelease)))")
         if !modversions { fixes.append("as a last resort, `kmodmgr load --force`, which strips the check") }

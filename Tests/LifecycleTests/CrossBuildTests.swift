@@ -15,7 +15,9 @@ import Testing
     @Test(.timeLimit(.minutes(10))) func aPackageBuiltForArm64LoadsInDebiansArm64Kernel() throws {
         for program in ["qemu-system-aarch64", "aarch64-linux-gnu-gcc-12", "aarch64-linux-gnu-strip"] {
             guard (try? which(program)) != nil else {
-                Issue.record("\(program) is missing: scripts/setup --deps installs qemu-system-arm, gcc-12-aarch64-linux-gnu, binutils-aarch64-linux-gnu")
+                Issue.record(
+                    "\(program) is missing: scripts/setup --deps installs qemu-system-arm, gcc-12-aarch64-linux-gnu, binutils-aarch64-linux-gnu"
+                )
                 return
             }
         }

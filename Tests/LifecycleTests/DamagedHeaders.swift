@@ -29,7 +29,8 @@ final class DamagedHeaders: @unchecked Sendable {
         headers = try HeadersInRoot.install(kernel: kernel, into: root, directoryName: kernel + suffix)
         let info = root.appendingPathComponent("var/lib/dpkg/info")
         try manager.createDirectory(at: info, withIntermediateDirectories: true)
-        for list in try manager.contentsOfDirectory(atPath: "/var/lib/dpkg/info") where list.hasPrefix("linux-") && list.hasSuffix(".list") {
+        for list in try manager.contentsOfDirectory(atPath: "/var/lib/dpkg/info") where list.hasPrefix("linux-") && list.hasSuffix(".list")
+        {
             try manager.copyItem(atPath: "/var/lib/dpkg/info/\(list)", toPath: info.appendingPathComponent(list).path)
         }
         for directory in ["var", "var/lib"] {

@@ -47,7 +47,8 @@ enum HeadersInRoot {
             current.deleteLastPathComponent()
         }
         for directory in missing.reversed() {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
+            try FileManager.default.createDirectory(
+                at: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
         }
     }
 }

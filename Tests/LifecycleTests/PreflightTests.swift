@@ -53,7 +53,8 @@ import Testing
         },
         Damage(name: "compiler not installed", code: "missing-compiler", fix: "install gcc-99", said: "gcc-99") {
             let variables = try $0.read(".kernelvariables")
-            try $0.replace(".kernelvariables", with: variables.replacingOccurrences(of: #"gcc-[0-9]+"#, with: "gcc-99", options: .regularExpression))
+            try $0.replace(
+                ".kernelvariables", with: variables.replacingOccurrences(of: #"gcc-[0-9]+"#, with: "gcc-99", options: .regularExpression))
         },
         Damage(name: "dangling build link", code: "dangling-build-link", fix: "--reinstall linux-headers-", said: "dangling link") {
             try FileManager.default.removeItem(at: $0.headers)
