@@ -88,7 +88,8 @@ enum DoctorText {
         let fatal = findings.filter(\.isFatal).count
         text += ": \(findings.count) problem\(findings.count == 1 ? "" : "s")" + (fatal > 0 ? " (\(fatal) fatal)" : "") + "\n"
         for finding in findings {
-            text += "  \(finding.severity == .fatal ? "FATAL" : "warning") [\(finding.stage.rawValue)/\(finding.code)] \(finding.problem)\n"
+            text +=
+                "  \(finding.severity == .fatal ? "FATAL" : "warning") [\(finding.stage.rawValue)/\(finding.code.rawValue)] \(finding.problem)\n"
             text += "    will cause: \(finding.consequence)\n"
             text += "    fix: \(finding.fix)\n"
         }

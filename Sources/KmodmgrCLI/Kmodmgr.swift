@@ -10,7 +10,8 @@ struct Kmodmgr: ParsableCommand {
             Every path kmodmgr reads or writes is taken under --root (default /), so a chroot, an image being \
             built, or a test tree is handled exactly like the live system. This version registers, builds and \
             installs packages (add, build, install, uninstall, remove, autoinstall, unbuild, status), indexes and \
-            inspects modules (depmod, modinfo), checks before the kernel does that modules will load (verify), \
+            inspects modules (depmod, modinfo), says what is wrong with a kernel's build pipeline before make does \
+            (doctor; every build runs the same checks first), checks before the kernel does that modules will load (verify), \
             loads and unloads them through libkmod (load, unload), and keeps initramfs images in step \
             (initramfs); the kernel hooks its package installs run it when kernels come and go. Every mutating \
             command holds one lock and journals what it changes under /lib/modules, so a crash at any instant is \
