@@ -34,7 +34,9 @@ enum ReleaseStage {
             Finding(
                 stage: .release, severity: modversions ? .warning : .fatal, code: .releaseMismatch,
                 subject: root.systemPath(of: tree.appending("include/generated/utsrelease.h")),
-                problem: "the headers produce release \(produced), but kernel \(release) is \(kernelRelease) (\(source))",
+                problem: kernelRelease == release
+                    ? "the headers produce release \(produced), not the kernel's \(release) (\(source))"
+                    : "the headers produce release \(produced), but kernel \(release) is \(kernelRelease) (\(source))",
                 consequence: consequence, fix: fixes.joined(separator: "; or "))
         ]
     }
