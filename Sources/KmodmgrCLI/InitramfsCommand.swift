@@ -26,6 +26,7 @@ struct InitramfsCommand: AsyncParsableCommand {
 
     func validate() throws {
         if list && (kernels.allKernels || kernels.kernels.count > 1) { throw ValidationError("--list takes one kernel (-k KVER)") }
+        if kernels.arch != nil { throw ValidationError("-a/--arch has no meaning here: an initramfs belongs to a kernel release") }
     }
 
     func run() async throws {

@@ -133,4 +133,31 @@ import Testing
         #expect(lines.first?.contains("build failed: make failed") == true, "\(install.standardError)")
         #expect(lines.dropFirst().first?.contains("diagnosis: the compiler does not know a flag") == true, "\(install.standardError)")
     }
+
+    /// With a package named, doctor also says what stands in that package's way for the kernel: BUILD_EXCLUSIVE
+    /// (a warning: it is skipped), a BUILD_DEPENDS package that is not added, a dkms.conf that does not evaluate.
+    @Test func doctorJudgesANamedPackageForTheKernel() throws {
+        let root = try LifecycleRoot()
+        let kernel = root.kernels.last!
+        try root.kmodmgr("add", [testPackage("exclusive-1.0")])
+        let excluded = try root.kmodmgr("doctor", ["exclusive/1.0", "-k", kernel])
+        #expect(excluded.status == 1)
+        #expect(excluded.standardOutput.contains("warning [package/package-excluded]"), "\(excluded.standardOutput)")
+
+        let source = root.directory.path("usr/src/needy-1.0")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try
+            "PACKAGE_NAME=needy\nPACKAGE_VERSION=1.0\nBUILT_MODULE_NAME[0]=kmm_needy\nDEST_MODULE_LOCATION[0]=/updates\nBUILD_DEPENDS=\"absent\"\n"
+            .write(to: source.appendingPathComponent("dkms.conf"), atomically: true, encoding: .utf8)
+        try root.kmodmgr("add", ["needy/1.0"])
+        let needy = try root.kmodmgr("doctor", ["needy/1.0", "-k", kernel, "--json"])
+        #expect(needy.status == 1)
+        #expect(needy.standardOutput.contains("\"code\" : \"missing-build-dependency\""), "\(needy.standardOutput)")
+
+        try "PACKAGE_NAME=needy\nPACKAGE_VERSION=1.0\nBUILT_MODULE_NAME[0]=\"unterminated\n"
+            .write(to: source.appendingPathComponent("dkms.conf"), atomically: true, encoding: .utf8)
+        let broken = try root.kmodmgr("doctor", ["needy/1.0", "-k", kernel])
+        #expect(broken.standardOutput.contains("FATAL [package/manifest-invalid]"), "\(broken.standardOutput)")
+        #expect(broken.standardOutput.contains("dkms.conf:3"), "the line is named: \(broken.standardOutput)")
+    }
 }
