@@ -25,10 +25,7 @@ struct AutoinstallCommand: AsyncParsableCommand {
         } catch {
             throw fail(error)
         }
-        do {
-            try InstallReport.print(results)
-        } catch let exit as ExitCode where exit != .success && exit.rawValue != 77 {
-            throw ExitCode(11)
-        } catch {}
+        InstallReport.print(results)
+        try ExitStatus.of(autoinstalls: results).exit()
     }
 }

@@ -56,13 +56,10 @@ struct BuildCommand: AsyncParsableCommand {
                 Output.write("\(prefix): built (up to date)\n")
             case .skipped(let reason):
                 Output.write("\(prefix): skipped (\(reason))\n")
-            case .failed(let reason, let log, let tail, let diagnosis):
-                Output.error("\(prefix): build failed: \(reason)" + (log.map { "; log: \($0)" } ?? ""))
-                if let diagnosis { Output.diagnostic("  diagnosis: \(diagnosis)") }
-                for line in tail { Output.diagnostic("    \(line)") }
+            case .failed(let failure):
+                BuildFailureText.write(failure, prefix: prefix)
             }
         }
-        if results.contains(where: { if case .failed = $0.outcome { true } else { false } }) { throw ExitCode(10) }
-        if !results.isEmpty && results.allSatisfy({ if case .skipped = $0.outcome { true } else { false } }) { throw ExitCode(77) }
+        try ExitStatus.of(builds: results).exit()
     }
 }

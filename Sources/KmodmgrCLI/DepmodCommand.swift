@@ -86,7 +86,7 @@ struct DepmodCommand: ParsableCommand {
         let outcome: ModuleIndexing.Outcome
         do { outcome = try indexing.run(sink: diagnostics) } catch {
             for line in error.description.split(separator: "\n") { Output.error(String(line)) }
-            throw ExitCode.failure
+            throw ExitStatus.failure.error
         }
         switch outcome {
         case .upToDate:
@@ -100,7 +100,7 @@ struct DepmodCommand: ParsableCommand {
                 Output.note("\(request.moduleDirectory): \(index.moduleCount) modules indexed, \(index.modulesRead) read")
             }
         }
-        if diagnostics.sawErrors { throw ExitCode.failure }
+        if diagnostics.sawErrors { throw ExitStatus.failure.error }
     }
 }
 

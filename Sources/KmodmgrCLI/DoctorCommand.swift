@@ -48,7 +48,7 @@ struct DoctorCommand: AsyncParsableCommand {
         } else {
             for diagnosis in diagnoses { Output.write(DoctorText.render(diagnosis, root: context.root)) }
         }
-        if diagnoses.contains(where: { !$0.findings.isEmpty }) { throw ExitCode.failure }
+        if diagnoses.contains(where: { !$0.findings.isEmpty }) { throw ExitStatus.failure.error }
     }
 }
 

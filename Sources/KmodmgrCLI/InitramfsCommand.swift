@@ -60,7 +60,7 @@ struct InitramfsCommand: AsyncParsableCommand {
                 skipped += 1
             }
         }
-        if failed { throw ExitCode.failure }
-        if skipped == outcomes.count { throw ExitCode(77) }
+        if failed { throw ExitStatus.failure.error }
+        if skipped == outcomes.count { throw ExitStatus.skipped.error }
     }
 }

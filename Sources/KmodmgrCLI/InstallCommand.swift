@@ -43,7 +43,8 @@ struct InstallCommand: AsyncParsableCommand {
             throw fail(error)
         }
         if load { loadInstalled(results, root: context.root) }
-        try InstallReport.print(results)
+        InstallReport.print(results)
+        try ExitStatus.of(installs: results).exit()
     }
 
     /// `--load`: each module installed for the running kernel, through `Loading` (LoadCheck, libkmod, live check).
@@ -64,9 +65,9 @@ struct InstallCommand: AsyncParsableCommand {
     }
 }
 
-/// The lines install and autoinstall print, and the exit status their results give.
+/// The lines install and autoinstall print.
 enum InstallReport {
-    static func print(_ results: [Installing.KernelResult]) throws {
+    static func print(_ results: [Installing.KernelResult]) {
         for result in results {
             let prefix = "\(result.package), \(result.release), \(result.arch.isEmpty ? "?" : result.arch)"
             switch result.outcome {
@@ -79,17 +80,11 @@ enum InstallReport {
                 Output.write("\(prefix): installed (already)\n")
             case .skipped(let reason):
                 Output.write("\(prefix): skipped (\(reason))\n")
-            case .failed(let reason, let log, let tail, let diagnosis):
-                Output.error("\(prefix): \(reason)" + (log.map { "; log: \($0)" } ?? ""))
-                if let diagnosis { Output.diagnostic("  diagnosis: \(diagnosis)") }
-                for line in tail { Output.diagnostic("    \(line)") }
+            case .buildFailed(let failure):
+                BuildFailureText.write(failure, prefix: prefix)
+            case .failed(let reason):
+                Output.error("\(prefix): \(reason)")
             }
         }
-        let failures = results.compactMap { result -> String? in
-            if case .failed(let reason, _, _, _) = result.outcome { reason } else { nil }
-        }
-        if failures.contains(where: { $0.hasPrefix("build failed") }) { throw ExitCode(10) }
-        if !failures.isEmpty { throw ExitCode.failure }
-        if !results.isEmpty && results.allSatisfy({ if case .skipped = $0.outcome { true } else { false } }) { throw ExitCode(77) }
     }
 }

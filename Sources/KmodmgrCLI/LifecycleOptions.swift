@@ -70,5 +70,5 @@ struct PackageSelection: ParsableArguments {
 /// Prints `error` as one line and gives the exit status for it.
 func fail(_ error: LifecycleError) -> ExitCode {
     Output.error(error.description)
-    return ExitCode.failure
+    return ExitStatus.failure.code
 }

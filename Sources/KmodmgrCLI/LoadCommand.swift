@@ -42,7 +42,7 @@ struct LoadCommand: ParsableCommand {
             Output.write("\(outcome.module): loaded\n")
         } catch {
             Output.error(error.description)
-            throw ExitCode.failure
+            throw ExitStatus.failure.error
         }
     }
 }
@@ -62,7 +62,7 @@ struct UnloadCommand: ParsableCommand {
             Output.write("\(name): unloaded\n")
         } catch {
             Output.error(error.description)
-            throw ExitCode.failure
+            throw ExitStatus.failure.error
         }
     }
 }

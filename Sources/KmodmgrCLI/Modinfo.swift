@@ -53,7 +53,7 @@ struct Modinfo: ParsableCommand {
                 failed = true
             }
         }
-        if failed { throw ExitCode.failure }
+        if failed { throw ExitStatus.failure.error }
     }
 
     /// What `-v` says about one argument: which module it became and how that module is stored.

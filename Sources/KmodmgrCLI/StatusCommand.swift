@@ -50,7 +50,7 @@ struct StatusCommand: AsyncParsableCommand {
         } else {
             for entry in entries { Output.write(StatusLine.render(entry) + "\n") }
         }
-        if entries.contains(where: { !$0.problems.isEmpty }) { throw ExitCode.failure }
+        if entries.contains(where: { !$0.problems.isEmpty }) { throw ExitStatus.failure.error }
     }
 }
 

@@ -36,7 +36,7 @@ struct VerifyCommand: ParsableCommand {
             let release = kernels.first ?? ProcessEnvironment.runningKernelRelease
             let verdict = Verifying.verify(file: ProcessEnvironment.absolute(file), release: release, root: options.resolvedRoot)
             Output.write(VerdictRenderer.lines(subject: file, release: release, verdict: verdict))
-            if !verdict.willLoad { throw ExitCode.failure }
+            if !verdict.willLoad { throw ExitStatus.failure.error }
             return
         }
         let context = try options.context(diagnostics: StandardErrorDiagnostics())
@@ -54,7 +54,7 @@ struct VerifyCommand: ParsableCommand {
                 Output.write(VerdictRenderer.lines(subject: "\(label): \(module.path)", release: report.release, verdict: module.verdict))
             }
         }
-        if !reports.allSatisfy(\.isSound) { throw ExitCode.failure }
+        if !reports.allSatisfy(\.isSound) { throw ExitStatus.failure.error }
     }
 }
 

@@ -40,7 +40,7 @@ public enum Autoinstalling {
             return newestVersions(context: context).map { package in
                 Installing.KernelResult(
                     package: "\(package.name)/\(package.version)", release: release, arch: preflight.arch,
-                    outcome: .failed(reason: "build failed: \(fatal.line)", log: nil, tail: []))
+                    outcome: .buildFailed(BuildFailure(reason: fatal.line)))
             }
         }
         let kernel: Kernel
@@ -63,7 +63,7 @@ public enum Autoinstalling {
                 results.append(
                     Installing.KernelResult(
                         package: "\(package.name)/\(package.version)", release: release, arch: kernel.arch,
-                        outcome: .failed(reason: error.description, log: nil, tail: [])))
+                        outcome: .buildFailed(BuildFailure(reason: error.description))))
             }
         }
         let width = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))

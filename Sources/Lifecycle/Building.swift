@@ -20,8 +20,7 @@ public enum Building {
         case upToDate
         /// `BUILD_EXCLUSIVE_*` or `OBSOLETE_BY` rules this kernel out.
         case skipped(reason: String)
-        /// `diagnosis`: what kmodmgr recognised in the log (a known failure signature), one line, or nil.
-        case failed(reason: String, log: String?, tail: [String], diagnosis: String? = nil)
+        case failed(BuildFailure)
     }
 
     public struct KernelResult: Sendable {
@@ -96,7 +95,7 @@ public enum Building {
                     release: release, arch: wanted, kernelSourceDirectory: kernelSourceDirectory, context: context, thorough: false))
             arch = preflight.arch
             if let fatal = preflight.fatal {
-                return KernelResult(release: release, arch: arch, outcome: .failed(reason: fatal.line, log: nil, tail: []))
+                return KernelResult(release: release, arch: arch, outcome: .failed(BuildFailure(reason: fatal.line)))
             }
             for warning in preflight.findings {
                 context.diagnostics.warning("\(package.name)/\(package.version), \(release): \(warning.line)")
@@ -115,7 +114,7 @@ public enum Building {
             ).run()
             return KernelResult(release: release, arch: arch, outcome: outcome)
         } catch {
-            return KernelResult(release: release, arch: arch, outcome: .failed(reason: error.description, log: nil, tail: []))
+            return KernelResult(release: release, arch: arch, outcome: .failed(BuildFailure(reason: error.description)))
         }
     }
 }
@@ -286,8 +285,9 @@ struct KernelBuild {
         record.reason = reason
         try commit(record)
         return .failed(
-            reason: reason, log: logFile.string, tail: BuildRunner.tail(of: logFile, lines: 15),
-            diagnosis: FailureSignatures.diagnose(logAt: logFile))
+            BuildFailure(
+                reason: reason, log: logFile.string, tail: BuildRunner.tail(of: logFile, lines: 15),
+                diagnosis: FailureSignatures.diagnose(logAt: logFile)))
     }
 
     private func commit(_ record: BuildRecord) throws(LifecycleError) {

@@ -12,8 +12,11 @@ public enum Installing {
         case alreadyInstalled
         /// `BUILD_EXCLUSIVE_*` or `OBSOLETE_BY` rules this kernel out.
         case skipped(reason: String)
-        /// The build failed (with its log) or the install was refused or failed; nothing was installed.
-        case failed(reason: String, log: String?, tail: [String], diagnosis: String? = nil)
+        /// The build failed; nothing was installed.
+        case buildFailed(BuildFailure)
+        /// The install was refused (a conflict, a newer module, a module the kernel will refuse) or failed and was
+        /// undone; nothing was installed.
+        case failed(reason: String)
     }
 
     public struct KernelResult: Sendable {
@@ -52,8 +55,7 @@ public enum Installing {
         }
         switch build.outcome {
         case .skipped(let reason): return result(.skipped(reason: reason))
-        case .failed(let reason, let log, let tail, let diagnosis):
-            return result(.failed(reason: "build failed: \(reason)", log: log, tail: tail, diagnosis: diagnosis))
+        case .failed(let failure): return result(.buildFailed(failure))
         case .built, .upToDate: break
         }
         do {
@@ -67,7 +69,7 @@ public enum Installing {
                         overridden: record.overridden.map(\.path)))
             }
         } catch {
-            return result(.failed(reason: error.description, log: nil, tail: []))
+            return result(.failed(reason: error.description))
         }
     }
 }
