@@ -9,7 +9,7 @@ struct AutoinstallCommand: AsyncParsableCommand {
         discussion: """
             Packages are ordered by BUILD_DEPENDS; independent ones build at the same time (as many as there are \
             CPUs). Each kernel is indexed once at the end. A failing package never stops the others. Without -k, the \
-            running kernel. Exit status: 0 when nothing failed, 11 when a package failed (each is reported with its log).
+            running kernel. Exit status: 0 when nothing failed, \(ExitStatus.autoinstallFailed.rawValue) when a package failed (each is reported with its log).
             """)
 
     @OptionGroup var options: LifecycleOptions

@@ -9,8 +9,8 @@ struct BuildCommand: AsyncParsableCommand {
         commandName: "build",
         abstract: "Build a registered package against kernel headers, in a fresh directory per kernel.",
         discussion: """
-            Exit status: 0 when every kernel is built or already up to date, 77 when every kernel was skipped \
-            (BUILD_EXCLUSIVE_*, OBSOLETE_BY), 10 when a build failed, 1 on other errors. A build is redone only \
+            Exit status: 0 when every kernel is built or already up to date, \(ExitStatus.skipped.rawValue) when every kernel was skipped \
+            (BUILD_EXCLUSIVE_*, OBSOLETE_BY), \(ExitStatus.buildFailed.rawValue) when a build failed, 1 on other errors. A build is redone only \
             when the source, the evaluated dkms.conf or the kernel headers changed (by content), or with --force.
             """)
 

@@ -14,7 +14,7 @@ struct InitramfsCommand: AsyncParsableCommand {
             does it on demand, with update-initramfs -u -k KVER, dracut --force --kver KVER or mkinitcpio -P (the \
             initramfs setting), logged in /var/lib/kmodmgr/.initramfs/KVER.log. --list prints, one per line, the \
             modules the initramfs-tools hook and the dracut module add: every module of a boot-critical package and \
-            every module replacing one of the kernel's own. Exit status: 0 when done, 1 when a generator failed, 77 \
+            every module replacing one of the kernel's own. Exit status: 0 when done, 1 when a generator failed, \(ExitStatus.skipped.rawValue) \
             when nothing was regenerated (no generator, initramfs=never, or no image to update).
             """)
 

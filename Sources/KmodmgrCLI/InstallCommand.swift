@@ -14,7 +14,7 @@ struct InstallCommand: AsyncParsableCommand {
             /lib/modules/KVER/updates/kmodmgr/ (or each module's DEST_MODULE_LOCATION with install_location=manifest), \
             each kernel as one journaled transaction. A same-named module that the new one outranks in depmod's search \
             order is left in place (overridden); one it would tie with is moved aside and restored on uninstall. \
-            Exit status: 0 when every kernel is installed (or already was), 77 when every kernel was skipped, 10 when \
+            Exit status: 0 when every kernel is installed (or already was), \(ExitStatus.skipped.rawValue) when every kernel was skipped, \(ExitStatus.buildFailed.rawValue) when \
             a build failed, 1 when an install was refused or failed.
             """)
 

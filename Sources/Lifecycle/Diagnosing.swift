@@ -82,7 +82,7 @@ public enum Diagnosing {
                 Finding(
                     stage: .package, severity: .warning, code: .packageExcluded, subject: label,
                     problem: "\(label) is not meant for this kernel: \(reason)",
-                    consequence: "build and install skip it for this kernel (exit status 77 when no kernel is left)",
+                    consequence: "build and install skip it for this kernel (with the skipped exit status when no kernel is left)",
                     fix: "nothing, if that is intended; otherwise a version of the package for this kernel"))
         }
         let registered = Set(context.state.packages().map(\.name))

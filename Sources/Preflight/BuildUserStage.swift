@@ -19,7 +19,7 @@ enum BuildUserStage {
             checked.append(blocked)
             var info = stat()
             stat(blocked.string, &info)
-            let mode = String(info.st_mode & 0o7777, radix: 8)
+            let mode = String(info.st_mode & ~S_IFMT, radix: 8)
             findings.append(
                 Finding(
                     stage: .buildUser, severity: .fatal, code: .buildUserCannotReach, subject: blocked.string,

@@ -13,7 +13,7 @@ public enum FileTree {
         /// Relative to the walked root, `/`-separated, never starting with `/`.
         public let relativePath: String
         public let kind: EntryKind
-        /// Permission bits (`st_mode & 0o7777`).
+        /// Permission bits, with set-id and sticky (`st_mode` without the file type).
         public let mode: UInt32
         public let linkTarget: String?
         /// From the same `lstat`: enough to notice a rewritten file without reading it (`ContentHash.stamp`).
@@ -51,7 +51,7 @@ public enum FileTree {
                 }
                 entries.append(
                     Entry(
-                        relativePath: path, kind: kind, mode: UInt32(info.st_mode) & 0o7777,
+                        relativePath: path, kind: kind, mode: UInt32(info.st_mode) & ~UInt32(S_IFMT),
                         linkTarget: kind == .symbolicLink ? try readLink(full) : nil, size: Int64(info.st_size),
                         modificationNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
                         inode: UInt64(info.st_ino)))
@@ -66,7 +66,7 @@ public enum FileTree {
     public static func copy(_ source: FilePath, to destination: FilePath, owner: ProcessIdentity? = nil) throws(SystemError) {
         var info = stat()
         guard stat(source.string, &info) == 0 else { throw SystemError("inspect", path: source, errno: Errno(rawValue: errno)) }
-        try makeDirectory(destination, mode: UInt32(info.st_mode) & 0o7777 | 0o700, owner: owner)
+        try makeDirectory(destination, mode: UInt32(info.st_mode) & ~UInt32(S_IFMT) | 0o700, owner: owner)
         for entry in try walk(source) {
             let target = destination.appending(entry.relativePath)
             switch entry.kind {
