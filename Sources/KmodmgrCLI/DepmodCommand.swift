@@ -17,6 +17,11 @@ struct DepmodCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @Flag(name: .customShort("v"), help: "Same as --verbose (kmod's spelling: why each dependency exists).")
+    var shortVerbose = false
+
+    private var verbose: Bool { global.verbose || shortVerbose }
+
     @Flag(name: [.customShort("a"), .long], help: "Index all modules (the default without FILE arguments).")
     var all = false
 
@@ -73,7 +78,7 @@ struct DepmodCommand: ParsableCommand {
         if arguments.count > 1 && !all { request.explicitModules = arguments.dropFirst().map { FilePath($0) } }
         request.reportUnresolved = errsyms
         request.symbolPrefix = symbolPrefix?.first
-        request.explain = global.verbose
+        request.explain = verbose
         request.warnDuplicates = warn
         request.layout = format
         request.useCache = !noCache
@@ -90,13 +95,13 @@ struct DepmodCommand: ParsableCommand {
         }
         switch outcome {
         case .upToDate:
-            if global.verbose { Output.note("\(request.moduleDirectory): index is up to date") }
+            if verbose { Output.note("\(request.moduleDirectory): index is up to date") }
         case .dryRun(let index):
             for line in index.explanations { Output.write(line + "\n") }
             Output.write(bytes: index.dryRunText)
         case .published(let index):
             for line in index.explanations { Output.write(line + "\n") }
-            if global.verbose {
+            if verbose {
                 Output.note("\(request.moduleDirectory): \(index.moduleCount) modules indexed, \(index.modulesRead) read")
             }
         }

@@ -4,7 +4,7 @@ import ArgumentParser
 public enum KmodmgrMain {
     public static func main() async -> Never {
         do {
-            var command = try Kmodmgr.parseAsRoot()
+            var command = try Kmodmgr.parseAsRoot(GlobalArgumentOrder.normalized(Array(CommandLine.arguments.dropFirst())))
             if var asynchronous = command as? AsyncParsableCommand {
                 try await asynchronous.run()
             } else {

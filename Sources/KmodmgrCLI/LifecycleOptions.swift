@@ -3,25 +3,22 @@ import Lifecycle
 import SystemPackage
 import SystemSupport
 
-/// Options of the lifecycle commands (add, build, unbuild, status). `-v` is DKMS's `-v VERSION` there, so
-/// verbosity is `--verbose` only.
+/// Options of the commands that change or read the state tree: the global ones, and what to do when another
+/// kmodmgr holds the state lock. `-v` is DKMS's `-v VERSION` in these commands (`PackageSelection`).
 struct LifecycleOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Treat DIR as the root of the managed system.", valueName: "DIR"))
-    var root: String = "/"
-
-    @Flag(name: .long, help: "Say more.")
-    var verbose = false
+    @OptionGroup var global: GlobalOptions
 
     @Flag(name: .customLong("no-wait"), help: "Fail at once if another kmodmgr holds the state lock, instead of waiting.")
     var noWait = false
 
-    var resolvedRoot: Root { Root(FilePath(root), workingDirectory: ProcessEnvironment.currentDirectory) }
+    var resolvedRoot: Root { global.resolvedRoot }
 
     /// The lifecycle context under the root, or a one-line error and exit 1.
     func context(diagnostics: StandardErrorDiagnostics) throws -> LifecycleContext {
         do {
             var context = try LifecycleContext(root: resolvedRoot, diagnostics: diagnostics)
             context.contention = noWait ? .fail : .wait
+            context.reportsSteps = global.verbose
             return context
         } catch {
             throw fail(error)

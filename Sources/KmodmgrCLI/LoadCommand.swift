@@ -16,8 +16,7 @@ struct LoadCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Load this module file by itself (no dependencies) instead.", valueName: "FILE"))
     var file: String?
 
-    @Option(name: .customShort("k"), help: ArgumentHelp("The kernel: only the running one can load modules.", valueName: "KVER"))
-    var kernel: String?
+    @OptionGroup var kernels: KernelSelection
 
     @Option(name: .long, help: ArgumentHelp("Module parameters, as modprobe takes them (\"a=1 b=2\").", valueName: "OPTIONS"))
     var options: String?
@@ -27,7 +26,8 @@ struct LoadCommand: ParsableCommand {
 
     func validate() throws {
         guard (name == nil) != (file == nil) else { throw ValidationError("give a module NAME or --file FILE") }
-        if let kernel, kernel != ProcessEnvironment.runningKernelRelease {
+        try kernels.requireAtMostOne("load")
+        if let kernel = kernels.references.first?.release, kernel != ProcessEnvironment.runningKernelRelease {
             throw ValidationError("only the running kernel (\(ProcessEnvironment.runningKernelRelease)) can load modules, not \(kernel)")
         }
     }

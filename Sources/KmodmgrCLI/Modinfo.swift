@@ -13,6 +13,11 @@ struct Modinfo: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @Flag(name: .customShort("v"), help: "Same as --verbose (kmod's spelling: how each argument was resolved).")
+    var shortVerbose = false
+
+    private var verbose: Bool { global.verbose || shortVerbose }
+
     @Option(name: [.customShort("F"), .long], help: "Print only this field's values.")
     var field: String?
 
@@ -45,7 +50,7 @@ struct Modinfo: ParsableCommand {
         for argument in modules {
             do {
                 for description in try inspector.describe(argument) {
-                    if global.verbose { Output.note(Self.resolution(of: argument, as: description)) }
+                    if verbose { Output.note(Self.resolution(of: argument, as: description)) }
                     Output.write(renderer.render(description))
                 }
             } catch {

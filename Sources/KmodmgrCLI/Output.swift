@@ -1,9 +1,17 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// kmodmgr's only way to the terminal: buffered standard output, and one-line diagnostics on standard error.
 enum Output {
+    /// `-q`: notes are not written (results, warnings and errors are). Set once, while the command line is read.
+    private static let quiet = Atomic(false)
+
+    static func setQuiet(_ value: Bool) { quiet.store(value, ordering: .relaxed) }
+    static var isQuiet: Bool { quiet.load(ordering: .relaxed) }
+
     /// Writes `text` to standard output exactly as given (no newline added, NULs kept).
     static func write(_ text: String) {
         print(text, terminator: "")
@@ -27,6 +35,7 @@ enum Output {
 
     /// Writes `kmodmgr: MESSAGE` on standard error (what `-v` adds; standard output stays the command's result).
     static func note(_ message: String) {
+        guard !isQuiet else { return }
         writeError("kmodmgr: \(message)\n")
     }
 

@@ -12,15 +12,18 @@ struct RemoveCommand: AsyncParsableCommand {
     @OptionGroup var initramfs: InitramfsOption
     @OptionGroup var selection: PackageSelection
 
-    @OptionGroup var kernels: KernelsOrAll
+    @OptionGroup var kernels: KernelSelection
 
-    func validate() throws { _ = try selection.requiredReference() }
+    func validate() throws {
+        _ = try selection.requiredReference()
+        try kernels.requireKernelsOrAll()
+    }
 
     func run() async throws {
         let context = try initramfs.context(options)
         let reference = try selection.requiredReference()
         do {
-            let removal = try await Unbuilding.remove(reference, kernels: kernels.references, context: context)
+            let removal = try await Unbuilding.remove(reference, kernels: kernels.filter, context: context)
             for entry in removal.kernels { Output.write("\(reference), \(entry.release), \(entry.arch): removed\n") }
             if removal.unregistered { Output.write("\(reference): removed\n") }
         } catch {

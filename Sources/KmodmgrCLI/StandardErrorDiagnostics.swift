@@ -9,6 +9,7 @@ final class StandardErrorDiagnostics: DiagnosticSink {
 
     func report(_ diagnostic: Diagnostic) {
         if diagnostic.severity == .error { errors.withLock { $0 += 1 } }
+        if diagnostic.severity == .note && Output.isQuiet { return }
         Output.diagnostic(diagnostic.file == nil ? "kmodmgr: \(diagnostic)" : diagnostic.description)
     }
 

@@ -19,11 +19,7 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var options: LifecycleOptions
     @OptionGroup var selection: PackageSelection
 
-    @Option(name: [.customShort("k"), .customLong("kernel")], help: ArgumentHelp("Only this kernel (repeatable).", valueName: "KVER"))
-    var kernels: [String] = []
-
-    @Option(name: [.customShort("a"), .customLong("arch")], help: ArgumentHelp("Only builds for this architecture.", valueName: "ARCH"))
-    var arch: String?
+    @OptionGroup var kernels: KernelSelection
 
     @Flag(name: .long, help: "Print a JSON array of entries instead of lines.")
     var json = false
@@ -38,9 +34,9 @@ struct StatusCommand: AsyncParsableCommand {
             throw fail(error)
         }
         let root = context.root
-        let wantedArch = arch.map { Architecture.named($0)?.machine ?? $0 }
+        let wantedArch = kernels.normalizedArch
         let entries = StatusReport.entries(
-            package: try selection.reference(), kernels: kernels.map(KernelReference.init(parsing:)), state: StateStore(root: root),
+            package: try selection.reference(), kernels: kernels.filter, state: StateStore(root: root),
             root: root
         ).filter { entry in wantedArch == nil || entry.kernel == nil || entry.arch == wantedArch }
         if json {

@@ -18,15 +18,16 @@ struct UnbuildCommand: AsyncParsableCommand {
     @Flag(name: .customLong("all-packages"), help: "Every registered package (with -k only).")
     var allPackages = false
 
-    @OptionGroup var kernels: KernelsOrAll
+    @OptionGroup var kernels: KernelSelection
 
     func validate() throws {
+        try kernels.requireKernelsOrAll()
         guard allPackages else {
             _ = try selection.requiredReference()
             return
         }
         if try selection.reference() != nil { throw ValidationError("give NAME/VERSION or --all-packages, not both") }
-        if kernels.all { throw ValidationError("--all-packages needs -k KVER: every build of every package is `remove`") }
+        if kernels.allKernels { throw ValidationError("--all-packages needs -k KVER: every build of every package is `remove`") }
     }
 
     func run() async throws {
@@ -34,7 +35,7 @@ struct UnbuildCommand: AsyncParsableCommand {
         guard !allPackages else {
             let removed: [(package: String, entry: KernelEntry)]
             do {
-                removed = try await Unbuilding.unbuildEveryPackage(kernels: kernels.references, context: context)
+                removed = try await Unbuilding.unbuildEveryPackage(kernels: kernels.filter, context: context)
             } catch {
                 throw fail(error)
             }
@@ -44,7 +45,7 @@ struct UnbuildCommand: AsyncParsableCommand {
         }
         let reference = try selection.requiredReference()
         do {
-            let removed = try await Unbuilding.unbuild(reference, kernels: kernels.references, context: context)
+            let removed = try await Unbuilding.unbuild(reference, kernels: kernels.filter, context: context)
             for entry in removed { Output.write("\(reference), \(entry.release), \(entry.arch): unbuilt\n") }
             if removed.isEmpty { Output.note("\(reference): nothing built for the kernels given") }
         } catch {

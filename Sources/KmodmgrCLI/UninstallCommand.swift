@@ -11,15 +11,18 @@ struct UninstallCommand: AsyncParsableCommand {
     @OptionGroup var initramfs: InitramfsOption
     @OptionGroup var selection: PackageSelection
 
-    @OptionGroup var kernels: KernelsOrAll
+    @OptionGroup var kernels: KernelSelection
 
-    func validate() throws { _ = try selection.requiredReference() }
+    func validate() throws {
+        _ = try selection.requiredReference()
+        try kernels.requireKernelsOrAll()
+    }
 
     func run() async throws {
         let context = try initramfs.context(options)
         let reference = try selection.requiredReference()
         do {
-            let done = try await Uninstalling.uninstall(reference, kernels: kernels.references, context: context)
+            let done = try await Uninstalling.uninstall(reference, kernels: kernels.filter, context: context)
             for entry in done { Output.write("\(reference), \(entry.release), \(entry.arch): uninstalled\n") }
             if done.isEmpty { Output.note("\(reference): not installed for the kernels given; nothing to do") }
         } catch {

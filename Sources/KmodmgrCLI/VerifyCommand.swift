@@ -18,22 +18,21 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var options: LifecycleOptions
     @OptionGroup var selection: PackageSelection
 
-    @Option(name: .customShort("k"), help: ArgumentHelp("The kernel release (several allowed; default: all).", valueName: "KVER"))
-    var kernels: [String] = []
+    @OptionGroup var kernels: KernelSelection
 
     @Option(name: .long, help: ArgumentHelp("Check this module file instead of installed packages.", valueName: "FILE"))
     var file: String?
 
     func validate() throws {
         if file != nil {
-            guard kernels.count <= 1 else { throw ValidationError("--file takes one kernel (-k KVER)") }
+            try kernels.requireAtMostOne("--file")
             guard try selection.reference() == nil else { throw ValidationError("give a package or --file, not both") }
         }
     }
 
     func run() throws {
         if let file {
-            let release = kernels.first ?? ProcessEnvironment.runningKernelRelease
+            let release = kernels.singleRelease
             let verdict = Verifying.verify(file: ProcessEnvironment.absolute(file), release: release, root: options.resolvedRoot)
             Output.write(VerdictRenderer.lines(subject: file, release: release, verdict: verdict))
             if !verdict.willLoad { throw ExitStatus.failure.error }
@@ -42,7 +41,7 @@ struct VerifyCommand: ParsableCommand {
         let context = try options.context(diagnostics: StandardErrorDiagnostics())
         let reference = try selection.reference()
         let reports: [Verifying.InstallReport]
-        do { reports = try Verifying.verifyInstalled(reference, releases: kernels, context: context) } catch {
+        do { reports = try Verifying.verifyInstalled(reference, releases: kernels.filter.map(\.release), context: context) } catch {
             throw fail(error)
         }
         if reports.isEmpty { Output.note("nothing installed to verify") }

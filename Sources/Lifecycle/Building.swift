@@ -219,6 +219,9 @@ struct KernelBuild {
         let plan = BuildPlanning.plan(
             manifest: manifest, kernel: kernel, preflight: preflight, buildDirectory: scratch, jobs: context.parallelJobs,
             identity: context.buildIdentity)
+        for step in plan.steps {
+            context.step("\(name)/\(version), \(kernel.release): \(step.name): \(step.request.commandLine)")
+        }
         let log: BuildLog
         do {
             log = try await BuildRunner.run(plan, logFile: logFile)

@@ -101,6 +101,8 @@ struct KernelInstall {
             transaction: transaction, action: .install, package: package.name, version: package.version, release: release,
             arch: arch, steps: steps)
         try commit(journal, record: record)
+        for module in record.modules { context.step("\(label), \(release): installed \(module.path)") }
+        for displaced in record.displaced { context.step("\(label), \(release): moved \(displaced.original) aside") }
         return .installed(record)
     }
 

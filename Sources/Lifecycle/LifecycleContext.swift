@@ -23,6 +23,9 @@ public struct LifecycleContext: Sendable {
     /// Whether a command regenerates the initramfs its transactions made stale (`--no-initramfs`: the kernel hooks,
     /// where the system's own generator runs next).
     public var regeneratesInitramfs = true
+    /// `--verbose`: each step of builds and installs is reported as a note (the make command, each module stripped,
+    /// compressed and installed, the index update).
+    public var reportsSteps = false
     /// The transactions this command committed, for deciding which initramfs images are stale.
     let initramfsDemand = InitramfsDemand()
     /// Re-indexes started early by this command's installs.
@@ -46,6 +49,11 @@ public struct LifecycleContext: Sendable {
         self.state = StateStore(root: root)
         self.diagnostics = diagnostics
         self.buildIdentity = buildIdentity
+    }
+
+    /// Reports one step of the work when `--verbose` asked for them.
+    func step(_ message: @autoclosure () -> String) {
+        if reportsSteps { diagnostics.note(message()) }
     }
 
     /// `-j` for builds: the setting, or the number of online CPUs.

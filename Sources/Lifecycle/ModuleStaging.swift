@@ -42,7 +42,9 @@ enum ModuleStaging {
                 throw .system(error)
             }
             // Signing goes here: after stripping (which would drop a signature), before compression.
+            if module.strip { context.step("\(module.name): stripped (strip --strip-debug)") }
             if plan.compression != .none {
+                context.step("\(module.name): compressed (\(plan.compression.rawValue))")
                 do {
                     bytes = try Codec.compress(bytes, to: plan.compression)
                 } catch {

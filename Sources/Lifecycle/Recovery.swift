@@ -99,8 +99,15 @@ enum Reindexing {
         request.preparation = context.indexPreparations.take(release)
         if FileTree.isDirectory(request.moduleDirectory) {
             do {
-                // depmod's warnings (a missing modules.order in a fresh kernel directory…) are not the admin's business here.
-                try Depmod.run(request, sink: CollectingDiagnosticSink())
+                // depmod's warnings (a missing modules.order in a fresh kernel directory…) are steps' details here:
+                // reported with --verbose, as depmod itself would print them.
+                let warnings = CollectingDiagnosticSink()
+                let index = try Depmod.run(request, sink: warnings)
+                for warning in warnings.diagnostics { context.step("\(release): depmod: \(warning)") }
+                let made = IndexFile.allCases.filter(index.wasMade).map(\.rawValue)
+                context.step(
+                    "\(release): index updated, \(index.moduleCount) modules (\(index.modulesRead) read); written: "
+                        + (made.isEmpty ? "none (all unchanged)" : made.joined(separator: ", ")))
             } catch {
                 throw .indexing(release: release, reason: error.description)
             }

@@ -10,7 +10,7 @@ import Testing
         #expect(help.standardOutput.contains("USAGE: kmodmgr <subcommand>"))
         #expect(help.standardOutput.contains("modinfo"))
         let modinfoHelp = try kmodmgr(["modinfo", "--help"])
-        for option in ["--root <DIR>", "-F, --field", "-k, --kernel", "-0, --null", "-v, --verbose"] {
+        for option in ["--root <DIR>", "-F, --field", "-k, --kernel", "-0, --null", "--verbose", "-v ", "-q, --quiet"] {
             #expect(modinfoHelp.standardOutput.contains(option), "\(option)")
         }
     }
@@ -24,5 +24,29 @@ import Testing
     func completionScriptsAreGenerated(shell: String) throws {
         let script = try kmodmgr(["--generate-completion-script", shell])
         #expect(script.status == 0 && script.standardOutput.contains("modinfo"))
+    }
+
+    /// One grammar: every command that takes kernels takes them the same way, and no command gives `-v` two
+    /// meanings (DKMS's `-v VERSION` in package commands; kmod's verbose only in modinfo and depmod).
+    @Test(arguments: ["build", "install", "autoinstall", "uninstall", "unbuild", "remove", "status", "doctor", "verify", "load"])
+    func kernelTakingCommandsShareOneSpelling(command: String) throws {
+        let help = try kmodmgr([command, "--help"]).standardOutput
+        for option in ["-k, --kernel <KVER>", "--all-kernels", "-a, --arch <ARCH>", "--root <DIR>", "--verbose", "-q, --quiet"] {
+            #expect(help.contains(option), "\(command) --help lacks \(option)")
+        }
+        #expect(!help.contains("-v, --verbose"), "\(command): -v must not be verbose here")
+    }
+
+    /// Global options come before or after the command's name; -q and --verbose cannot be given together.
+    @Test func globalOptionsMayPrecedeTheCommand() throws {
+        let root = try TemporaryDirectory()
+        let before = try kmodmgr(["--root", root.url.path, "status"])
+        let after = try kmodmgr(["status", "--root", root.url.path])
+        #expect(before.status == 0 && after.status == 0, "\(before.standardError)\(after.standardError)")
+        #expect(before.standardOutput == after.standardOutput)
+        let both = try kmodmgr(["--root=\(root.url.path)", "-q", "--verbose", "status"])
+        #expect(both.status == 64 && both.standardError.contains("contradict"), "\(both.standardError)")
+        let unknown = try kmodmgr(["--root", root.url.path, "nosuchcommand"])
+        #expect(unknown.status == 64)
     }
 }

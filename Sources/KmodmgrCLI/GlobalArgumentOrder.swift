@@ -1,0 +1,26 @@
+/// Global options may come before the command's name, as admins type them (`kmodmgr --root /mnt add DIR`):
+/// they are moved after it, where each command declares them, so that ArgumentParser sees one grammar.
+enum GlobalArgumentOrder {
+    /// The global options, and whether each takes a value.
+    static let options: [String: Bool] = ["--root": true, "--verbose": false, "--quiet": false, "-q": false, "--no-wait": false]
+
+    /// `arguments` (without the program name) with the global options that precede the first other word moved
+    /// after that word. Anything else is left exactly as it is (`--help`, `--version`, unknown words).
+    static func normalized(_ arguments: [String]) -> [String] {
+        var leading = [String]()
+        var index = 0
+        while index < arguments.count {
+            let word = arguments[index]
+            let name = word.split(separator: "=", maxSplits: 1).first.map(String.init) ?? word
+            guard let takesValue = options[name] else { break }
+            leading.append(word)
+            if takesValue && !word.contains("=") && index + 1 < arguments.count {
+                leading.append(arguments[index + 1])
+                index += 1
+            }
+            index += 1
+        }
+        guard !leading.isEmpty, index < arguments.count else { return arguments }
+        return [arguments[index]] + leading + arguments[(index + 1)...]
+    }
+}
