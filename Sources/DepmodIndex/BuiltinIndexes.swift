@@ -1,7 +1,7 @@
 import SystemSupport
 
 /// The keys of `modules.builtin.bin` and `modules.builtin.alias.bin`, which let libkmod answer for modules built
-/// into the kernel image (`../shared/spec/depmod.md` §6).
+/// into the kernel image (docs/depmod-index.md, Builtin indexes).
 enum BuiltinIndexes {
     /// From `modules.builtin` (one path per line, `kernel/fs/ext4/ext4.ko`): key = module name, empty value,
     /// priority 0. A line that does not start with a letter is reported and skipped.

@@ -1,7 +1,7 @@
 import SystemPackage
 import SystemSupport
 
-/// Which depmod.d files apply, in the order they are read (`../shared/spec/depmod.md` §2.1).
+/// Which depmod.d files apply, in the order they are read (docs/depmod-index.md, Configuration: depmod.d).
 enum ConfigurationFiles {
     /// depmod's default directories, highest precedence first; taken under the root.
     static let defaultDirectories: [FilePath] = ["/etc/depmod.d", "/run/depmod.d", "/usr/local/lib/depmod.d", "/lib/depmod.d"]

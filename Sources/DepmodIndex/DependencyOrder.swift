@@ -1,4 +1,4 @@
-/// The order dependency lists are written in (`../shared/spec/depmod.md` §5): a topological sort that uses its
+/// The order dependency lists are written in (docs/depmod-index.md, Dependency order): a topological sort that uses its
 /// work list as a stack, and each module's transitive dependencies sorted by that order, so a module's users come
 /// before it and the last entry of a `modules.dep` line is loaded first.
 struct DependencyOrder {

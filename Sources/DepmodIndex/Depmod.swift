@@ -3,7 +3,7 @@ import SystemSupport
 
 /// depmod's job as a library call: find a kernel's modules, read them (in parallel, through the parse cache),
 /// resolve symbols and dependencies, and produce the ten index files byte-identical to kmod 30's depmod
-/// (`../shared/spec/depmod.md`). The lifecycle commands call `run`; `kmodmgr depmod` is a thin front end.
+/// (every rule: docs/depmod-index.md). The lifecycle commands call `run`; `kmodmgr depmod` is a thin front end.
 public enum Depmod {
     /// Indexes the module directory and publishes the result, holding the directory's lock throughout so two
     /// runs never interleave. On any error nothing is changed.

@@ -1,7 +1,7 @@
 import SystemPackage
 import SystemSupport
 
-/// What depmod.d files say, reduced to the four lists depmod uses (`../shared/spec/depmod.md` §2.1).
+/// What depmod.d files say, reduced to the four lists depmod uses (docs/depmod-index.md, Configuration: depmod.d).
 ///
 /// Lists are kept in kmod's order: each new entry is put in front, so for `search` the first word written ends
 /// up last and, because a later position means a higher priority, wins.

@@ -1,5 +1,5 @@
 /// One `modules.devname` line: a module that creates a device node, so udev or systemd can create the node
-/// before the module is loaded (`../shared/spec/depmod.md` §6).
+/// before the module is loaded (docs/depmod-index.md, Devname).
 struct DevnameEntry: Equatable {
     let module: String
     let deviceName: String

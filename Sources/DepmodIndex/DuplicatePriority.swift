@@ -1,5 +1,5 @@
-/// Which of two files with the same module name depmod keeps (`../shared/spec/depmod.md` §2.3): overrides first,
-/// then the search list. The rules are asymmetric on purpose — they reproduce depmod's tie-breaks exactly.
+/// Which of two files with the same module name depmod keeps (docs/depmod-index.md, Duplicate priorities): overrides
+/// first, then the search list. The rules are asymmetric on purpose — they reproduce depmod's tie-breaks exactly.
 struct DuplicatePriority {
     let configuration: DepmodConfiguration
     /// The module directory as the system sees it (`/lib/modules/<kver>`).

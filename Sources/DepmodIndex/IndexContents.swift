@@ -1,6 +1,6 @@
 import SystemSupport
 
-/// The bytes of every index file, made from the resolved module set (`../shared/spec/depmod.md` §6).
+/// The bytes of every index file, made from the resolved module set (docs/depmod-index.md, The ten files).
 struct IndexContents {
     /// Modules in array order; a module's position is its priority in the `.bin` files.
     let modules: [ModuleFile]

@@ -3,7 +3,7 @@ import SystemSupport
 
 /// The symbols vmlinux itself exports, from `Module.symvers` (`-E`, with CRCs) or `System.map` (`-F`). They
 /// satisfy imports without creating dependencies, and let `-e` report what nothing provides
-/// (`../shared/spec/depmod.md` §4.3).
+/// (docs/depmod-index.md, Symbols: kernel symbols).
 public struct KernelSymbols: Sendable, Equatable {
     /// Symbol name → CRC (0 from `System.map`).
     public var crcByName: [String: UInt64]

@@ -1,9 +1,9 @@
 import SystemPackage
 import SystemSupport
 
-/// Finds the module files of one kernel as depmod does (`../shared/spec/depmod.md` §2.2): the module directory,
-/// then each external directory, in raw `readdir` order, skipping `build`, `source` and excluded names, keeping
-/// one file per module name by `DuplicatePriority`.
+/// Finds the module files of one kernel as depmod does (docs/depmod-index.md, Walking the module tree): the
+/// module directory, then each external directory, in raw `readdir` order, skipping `build`, `source` and excluded
+/// names, keeping one file per module name by `DuplicatePriority`.
 struct ModuleDiscovery {
     let root: Root
     let release: String

@@ -1,5 +1,5 @@
 /// The order modules are listed in, which decides the line order of `modules.dep`, `.alias`, `.softdep` and
-/// `.devname` and every priority in the `.bin` files (`../shared/spec/depmod.md` §3).
+/// `.devname` and every priority in the `.bin` files (docs/depmod-index.md, Module order).
 enum ModuleOrder {
     /// `modules` in kmod's hash order, then stably re-sorted so the ones `modules.order` lists come first, in its
     /// order. A missing file, or one whose last line lacks its newline, leaves the hash order as it is. A path

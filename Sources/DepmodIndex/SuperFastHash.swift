@@ -4,7 +4,7 @@
 
 /// Paul Hsieh's SuperFastHash, as kmod's hash table uses it. The table's iteration order (bucket, then byte
 /// order) decides the line order of `modules.symbols` and of every module `modules.order` does not list, so this
-/// must match kmod bit for bit (`../shared/spec/depmod.md` §3.1).
+/// must match kmod bit for bit (docs/depmod-index.md, The hash, with checked values).
 enum SuperFastHash {
     static func hash(_ key: String) -> UInt32 {
         var key = key

@@ -1,7 +1,7 @@
 import SystemSupport
 
 /// Who provides each exported symbol, and which modules each module needs because of it
-/// (`../shared/spec/depmod.md` §4).
+/// (docs/depmod-index.md, Symbols).
 struct SymbolResolution {
     /// Per module (array order), the modules it uses directly, in first-reference order.
     let directDependencies: [[Int]]

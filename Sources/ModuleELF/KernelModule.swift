@@ -61,7 +61,7 @@ public struct ModuleParts: OptionSet, Sendable {
 }
 
 /// Everything kmodmgr reads from a kernel module (`.ko`) image, in the order and with the rules libkmod uses
-/// (`../shared/spec/depmod.md` §4 and §8).
+/// (docs/depmod-index.md, Reading a module and Symbols).
 public struct KernelModule: Sendable {
     /// Whether the image is ELFCLASS64.
     public let is64Bit: Bool

@@ -7,7 +7,7 @@ import TestSupport
 import Testing
 
 /// The whole installed kernel tree (~4,000 real modules), not a hand-made sample: every rule of
-/// `../shared/spec/depmod.md` meets real data at once, and the result must be byte-identical to kmod 30's depmod
+/// docs/depmod-index.md meets real data at once, and the result must be byte-identical to kmod 30's depmod
 /// for plain, xz and zstd modules. Serialized: each test indexes the whole tree several times on two cores.
 @Suite(.serialized) struct FullTreeTests {
     /// Ours against `depmod -b` on hard-linked copies of the installed tree (compressed trees come from a fixture

@@ -4,7 +4,7 @@ import Testing
 @testable import DepmodIndex
 
 @Suite struct IndexTrieTests {
-    /// The worked example of ../shared/spec/depmod.md §7: fat, vfat, dummy with priorities 0, 1, 2.
+    /// The example of docs/depmod-index.md, Binary index format: fat, vfat, dummy with priorities 0, 1, 2.
     @Test func workedExampleIsByteExact() throws {
         var trie = IndexTrie()
         trie.add(key: "fat", value: "kernel/fat.ko:", priority: 0)

@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// What `.modinfo` strings become (../shared/spec/depmod.md §6): aliases in the text file raw and in the `.bin`
+/// What `.modinfo` strings become (docs/depmod-index.md, Aliases): aliases in the text file raw and in the `.bin`
 /// normalised (or left out), `devname:` lines, and `softdep` lines.
 @Suite struct RuleTreeAliasTests {
     /// Bracket patterns keep their dashes; a stray `]` or an unclosed `[` stays in modules.alias but not in the

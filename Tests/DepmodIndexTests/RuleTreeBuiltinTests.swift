@@ -2,8 +2,8 @@ import Foundation
 import TestSupport
 import Testing
 
-/// `modules.builtin.bin` and `modules.builtin.alias.bin` (../shared/spec/depmod.md §6): made from the two inputs
-/// when present, 0-byte files when not.
+/// `modules.builtin.bin` and `modules.builtin.alias.bin` (docs/depmod-index.md, Builtin indexes): made from the
+/// two inputs when present, 0-byte files when not.
 @Suite struct RuleTreeBuiltinTests {
     static func tree(builtin: [UInt8]?, modinfo: [UInt8]?) throws -> DepmodOracle {
         try DepmodOracle { tree in

@@ -2,9 +2,9 @@ import Foundation
 import TestSupport
 import Testing
 
-/// depmod.d files given with `-C` to both tools (../shared/spec/depmod.md §2.1, §2.3): `search`, `override`,
-/// `external`, `exclude`, bad lines and continuations. Every module carries the alias `NAME-from-PLACE`, so the
-/// winner of each duplicate shows in modules.alias as well as in modules.dep.
+/// depmod.d files given with `-C` to both tools (docs/depmod-index.md, Configuration: depmod.d, and Duplicate
+/// priorities): `search`, `override`, `external`, `exclude`, bad lines and continuations. Every module carries the
+/// alias `NAME-from-PLACE`, so the winner of each duplicate shows in modules.alias as well as in modules.dep.
 @Suite struct RuleTreeConfigurationTests {
     /// Same-named modules spread over `updates/`, `extra/`, `misc/`, `kernel/` and two external directories.
     /// `EXT1` and `EXT2` in `configuration` stand for the external directories' absolute paths.

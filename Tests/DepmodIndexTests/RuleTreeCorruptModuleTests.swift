@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// Modules that cannot be read are still listed, with no dependencies and nothing else, and the run succeeds
-/// (../shared/spec/depmod.md §2.2, "Unreadable modules are still listed").
+/// (docs/depmod-index.md, Reading a module: unreadable modules are still indexed).
 @Suite struct RuleTreeCorruptModuleTests {
     @Test func unreadableModulesAreListedWithNoDependencies() throws {
         let corrupt = [

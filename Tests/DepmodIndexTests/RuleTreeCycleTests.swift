@@ -4,8 +4,8 @@ import SystemSupport
 import TestSupport
 import Testing
 
-/// A dependency cycle aborts the run before anything is written (../shared/spec/depmod.md §5): depmod exits 1
-/// and `Depmod.run` throws `dependencyCycle`, and the index already in the module directory stays as it was.
+/// A dependency cycle aborts the run before anything is written (docs/depmod-index.md, Dependency order): depmod
+/// exits 1 and `Depmod.run` throws `dependencyCycle`, and the index already in the module directory stays as it was.
 @Suite struct RuleTreeCycleTests {
     /// `a`↔`b` and `d`→`e`→`f`→`d`, with `c` using the first cycle without being in it and `g` standing apart.
     /// It starts without the two closing imports, is indexed, and only then gets them.

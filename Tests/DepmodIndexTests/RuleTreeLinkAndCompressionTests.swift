@@ -2,9 +2,9 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Symbolic links and compressed files in the tree (../shared/spec/depmod.md §2.2): links are followed and
-/// listed under the link's own path; `.ko`, `.ko.xz` and `.ko.zst` count, `.ko.gz` is invisible; whether a file
-/// is compressed is decided by its first bytes, not its name.
+/// Symbolic links and compressed files in the tree (docs/depmod-index.md, Walking the module tree, and Module
+/// names and paths): links are followed and listed under the link's own path; `.ko`, `.ko.xz` and `.ko.zst` count,
+/// `.ko.gz` is invisible; whether a file is compressed is decided by its first bytes, not its name.
 @Suite struct RuleTreeLinkAndCompressionTests {
     /// A link to a module (relative, and absolute to a file outside the root), a link to a directory of
     /// modules, and a dangling link.

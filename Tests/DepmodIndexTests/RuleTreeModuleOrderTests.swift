@@ -2,8 +2,8 @@ import Foundation
 import TestSupport
 import Testing
 
-/// How `modules.order` reorders the module array (../shared/spec/depmod.md §3), which decides the line order of
-/// modules.dep, .alias, .softdep and .devname and every priority in the `.bin` files.
+/// How `modules.order` reorders the module array (docs/depmod-index.md, Module order), which decides the line
+/// order of modules.dep, .alias, .softdep and .devname and every priority in the `.bin` files.
 @Suite struct RuleTreeModuleOrderTests {
     /// Ten modules with dependencies between them (so the topological order has work to do), one compressed,
     /// one with dashes, plus modules in `updates/` and `extra/` that no `modules.order` lists.

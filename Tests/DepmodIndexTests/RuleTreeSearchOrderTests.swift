@@ -3,8 +3,8 @@ import TestSupport
 import Testing
 
 /// Which file wins when a module name is found twice, with the default configuration (search list just
-/// `updates`): ../shared/spec/depmod.md §2.3. Each duplicate carries its own alias, so the winner shows in
-/// modules.alias as well as in modules.dep.
+/// `updates`): docs/depmod-index.md, Duplicate priorities. Each duplicate carries its own alias, so the winner
+/// shows in modules.alias as well as in modules.dep.
 @Suite struct RuleTreeSearchOrderTests {
     /// `updates/` beats `kernel/`, whichever is read first; `extra/` is not in the default list, so against
     /// `kernel/` it is a plain tie; modules only in `updates/` or `extra/` are unlisted and come in hash order.

@@ -4,8 +4,9 @@ import Testing
 
 /// THE VM STAGE (tests/vm/run): boots a real Debian kernel under qemu with an initramfs holding this build's
 /// kmodmgr and a module tree kmodmgr prepared with --root, and checks inside the guest that `kmodmgr verify`
-/// predicts, and `kmodmgr load`/`unload` do, what the kernel really does (DESIGN.md §6). It is the proof that
-/// loading works, so it is never skipped: without qemu it fails and says what to install. A few minutes (TCG).
+/// predicts, and `kmodmgr load`/`unload` do, what the kernel really does (docs/ARCHITECTURE.md, Tests). It is the
+/// proof that loading works, so it is never skipped: without qemu it fails and says what to install. A few minutes
+/// (TCG).
 @Suite struct VirtualMachineTests {
     @Test(.timeLimit(.minutes(20))) func kmodmgrAgreesWithARealKernelOnEveryScenario() throws {
         guard (try? which("qemu-system-x86_64")) != nil else {

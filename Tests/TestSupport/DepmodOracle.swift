@@ -5,7 +5,8 @@ import Foundation
 ///
 /// The tree is built by replaying steps rather than copied, because a copy (`cp -r`) creates entries in the
 /// source's `readdir` order, which can change the order the copy lists them in — and that order decides depmod's
-/// tie-breaks (`../shared/spec/depmod.md` §2.3). `readdirMismatches()` checks the two roots still list alike.
+/// tie-breaks (docs/depmod-index.md, Duplicate priorities). `readdirMismatches()` checks the two roots still list
+/// alike.
 ///
 /// Only Foundation is used here (TestSupport depends on no kmodmgr target); running kmodmgr's library and reading
 /// the result back is left to the test targets.
