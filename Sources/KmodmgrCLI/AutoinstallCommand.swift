@@ -17,15 +17,18 @@ struct AutoinstallCommand: AsyncParsableCommand {
     @OptionGroup var kernels: KernelSelection
 
     func run() async throws {
-        let context = try initramfs.context(options)
+        var context = try initramfs.context(options)
+        let display = ProgressDisplay()
+        context.progress = display
         let results: [Installing.KernelResult]
         do {
+            defer { _ = display.stop() }
             results = try await Autoinstalling.autoinstall(
                 releases: kernels.releases(root: context.root), arches: kernels.arches(root: context.root), context: context)
         } catch {
             throw fail(error)
         }
-        InstallReport.print(results)
+        if !results.isEmpty { Output.write(InstallReport.summary(results) + "\n") }
         try ExitStatus.of(autoinstalls: results).exit()
     }
 }

@@ -34,7 +34,9 @@ struct BuildCommand: AsyncParsableCommand {
 
     func run() async throws {
         let diagnostics = StandardErrorDiagnostics()
-        let context = try options.context(diagnostics: diagnostics)
+        var context = try options.context(diagnostics: diagnostics)
+        let display = ProgressDisplay()
+        context.progress = display
         let releases = kernels.releases(root: context.root)
         let reference = try selection.requiredReference()
         let results: [Building.KernelResult]
@@ -44,8 +46,10 @@ struct BuildCommand: AsyncParsableCommand {
                 kernelSourceDirectory: kernelSourceDirectory.map { FilePath($0) }, force: force, context: context,
                 width: releases.count > 1 ? 2 : 1)
         } catch {
+            _ = display.stop()
             throw fail(error)
         }
+        _ = display.stop()
         let label = reference.description
         for result in results {
             let prefix = "\(label), \(result.release), \(result.arch.isEmpty ? "?" : result.arch)"

@@ -32,10 +32,13 @@ struct InstallCommand: AsyncParsableCommand {
     func validate() throws { _ = try selection.requiredReference() }
 
     func run() async throws {
-        let context = try initramfs.context(options)
+        var context = try initramfs.context(options)
+        let display = ProgressDisplay()
+        context.progress = display
         let reference = try selection.requiredReference()
         let results: [Installing.KernelResult]
         do {
+            defer { _ = display.stop() }
             results = try await Installing.install(
                 reference, releases: kernels.releases(root: context.root), arches: kernels.arches(root: context.root), force: force,
                 context: context)
@@ -43,7 +46,7 @@ struct InstallCommand: AsyncParsableCommand {
             throw fail(error)
         }
         if load { loadInstalled(results, root: context.root) }
-        InstallReport.print(results)
+        if results.count > 1 { Output.write(InstallReport.summary(results) + "\n") }
         try ExitStatus.of(installs: results).exit()
     }
 
@@ -67,6 +70,22 @@ struct InstallCommand: AsyncParsableCommand {
 
 /// The lines install and autoinstall print.
 enum InstallReport {
+    /// The closing line: `3 installed, 1 skipped, 1 failed: broken/1.0 (6.1.0-57-amd64)`.
+    static func summary(_ results: [Installing.KernelResult]) -> String {
+        var installed = 0
+        var skipped = 0
+        var failed = [String]()
+        for result in results {
+            switch result.outcome {
+            case .installed, .alreadyInstalled: installed += 1
+            case .skipped: skipped += 1
+            case .buildFailed, .failed: failed.append("\(result.package) (\(result.release))")
+            }
+        }
+        return "\(installed) installed, \(skipped) skipped, \(failed.count) failed"
+            + (failed.isEmpty ? "" : ": " + failed.joined(separator: ", "))
+    }
+
     static func print(_ results: [Installing.KernelResult]) {
         for result in results {
             let prefix = "\(result.package), \(result.release), \(result.arch.isEmpty ? "?" : result.arch)"

@@ -28,6 +28,11 @@ enum Output {
         writeError(line + "\n")
     }
 
+    /// Writes `text` on standard error as it is (the progress display's lines and terminal controls).
+    static func diagnosticText(_ text: String) {
+        writeError(text)
+    }
+
     /// Writes `kmodmgr: error: MESSAGE` on standard error.
     static func error(_ message: String) {
         writeError("kmodmgr: error: \(message)\n")

@@ -37,11 +37,13 @@ public enum Autoinstalling {
         let preflight = await Preflight.inspect(
             Diagnosing.request(release: release, arch: arch, kernelSourceDirectory: nil, context: context, thorough: false))
         if let fatal = preflight.fatal {
-            return newestVersions(context: context).map { package in
+            let failed = newestVersions(context: context).map { package in
                 Installing.KernelResult(
                     package: "\(package.name)/\(package.version)", release: release, arch: preflight.arch,
                     outcome: .buildFailed(BuildFailure(reason: fatal.line)))
             }
+            for result in failed { context.progress?.resultReady(result) }
+            return failed
         }
         let kernel: Kernel
         do {
@@ -60,10 +62,11 @@ public enum Autoinstalling {
                     dkmsTree: context.state.tree.scratchTree(release: release, arch: kernel.arch).string)
                 if manifest.autoinstall { candidates.append((package, manifest.buildDepends)) }
             } catch {
-                results.append(
-                    Installing.KernelResult(
-                        package: "\(package.name)/\(package.version)", release: release, arch: kernel.arch,
-                        outcome: .buildFailed(BuildFailure(reason: error.description))))
+                let result = Installing.KernelResult(
+                    package: "\(package.name)/\(package.version)", release: release, arch: kernel.arch,
+                    outcome: .buildFailed(BuildFailure(reason: error.description)))
+                context.progress?.resultReady(result)
+                results.append(result)
             }
         }
         let width = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
@@ -77,7 +80,9 @@ public enum Autoinstalling {
                 }
             }
             for (package, build) in await BuildScheduler.run(jobs, width: width) {
-                results.append(await Installing.installBuilt(package, build, force: false, context: context))
+                let result = await Installing.installBuilt(package, build, force: false, context: context)
+                context.progress?.resultReady(result)
+                results.append(result)
             }
         }
         return results

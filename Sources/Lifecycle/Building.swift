@@ -223,6 +223,9 @@ struct KernelBuild {
             context.step("\(name)/\(version), \(kernel.release): \(step.name): \(step.request.commandLine)")
         }
         let log: BuildLog
+        let label = "\(name)/\(version)"
+        context.progress?.buildStarted(package: label, release: kernel.release, log: logFile.string)
+        defer { context.progress?.buildFinished(package: label, release: kernel.release) }
         do {
             log = try await BuildRunner.run(plan, logFile: logFile)
         } catch {

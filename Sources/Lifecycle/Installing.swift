@@ -38,7 +38,9 @@ public enum Installing {
             width: releases.count > 1 ? 2 : 1)
         var results = [KernelResult]()
         for build in builds {
-            results.append(await installBuilt(package, build, force: force, context: context))
+            let result = await installBuilt(package, build, force: force, context: context)
+            context.progress?.resultReady(result)
+            results.append(result)
         }
         try await Reindexing.finishCommand(context: context)
         return results

@@ -23,6 +23,8 @@ public struct LifecycleContext: Sendable {
     /// Whether a command regenerates the initramfs its transactions made stale (`--no-initramfs`: the kernel hooks,
     /// where the system's own generator runs next).
     public var regeneratesInitramfs = true
+    /// Where long commands report builds starting and results as they come (the CLI's display); nil: nowhere.
+    public var progress: (any ProgressReporter)?
     /// `--verbose`: each step of builds and installs is reported as a note (the make command, each module stripped,
     /// compressed and installed, the index update).
     public var reportsSteps = false
