@@ -9,7 +9,8 @@ import SystemSupport
 struct KernelSelection: ParsableArguments {
     @Option(
         name: [.customShort("k"), .customLong("kernel")],
-        help: ArgumentHelp("A kernel release (repeatable); DKMS's KVER/ARCH accepted.", valueName: "KVER"))
+        help: ArgumentHelp("A kernel release (repeatable); DKMS's KVER/ARCH accepted.", valueName: "KVER"),
+        completion: .custom(Completions.kernels))
     var kernels: [String] = []
 
     @Flag(
@@ -19,7 +20,8 @@ struct KernelSelection: ParsableArguments {
 
     @Option(
         name: [.customShort("a"), .customLong("arch")],
-        help: ArgumentHelp("The architecture (default: the one each kernel's headers are configured for).", valueName: "ARCH"))
+        help: ArgumentHelp("The architecture (default: the one each kernel's headers are configured for).", valueName: "ARCH"),
+        completion: .list(Completions.architectures))
     var arch: String?
 
     /// The kernels given, each with its architecture: `KVER/ARCH`'s, else `-a`'s (normalised to `uname -m`'s

@@ -28,10 +28,14 @@ struct LifecycleOptions: ParsableArguments {
 
 /// The package a command is about: `NAME/VERSION` as an argument, or DKMS's `-m NAME [-v VERSION]`.
 struct PackageSelection: ParsableArguments {
-    @Argument(help: ArgumentHelp("The package, as NAME/VERSION (or NAME: its newest version).", valueName: "NAME/VERSION"))
+    @Argument(
+        help: ArgumentHelp("The package, as NAME/VERSION (or NAME: its newest version).", valueName: "NAME/VERSION"),
+        completion: .custom(Completions.packages))
     var package: String?
 
-    @Option(name: .customShort("m"), help: ArgumentHelp("The package name (DKMS spelling; NAME/VERSION also accepted).", valueName: "NAME"))
+    @Option(
+        name: .customShort("m"), help: ArgumentHelp("The package name (DKMS spelling; NAME/VERSION also accepted).", valueName: "NAME"),
+        completion: .custom(Completions.packages))
     var module: String?
 
     @Option(name: .customShort("v"), help: ArgumentHelp("The package version (DKMS spelling).", valueName: "VERSION"))

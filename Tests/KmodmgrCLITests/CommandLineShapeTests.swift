@@ -49,4 +49,22 @@ import Testing
         let unknown = try kmodmgr(["--root", root.url.path, "nosuchcommand"])
         #expect(unknown.status == 64)
     }
+
+    /// `kmodmgr build <TAB>` offers the registered packages and `-k <TAB>` the kernels, of the --root being typed,
+    /// as the shells' completion scripts ask for them (`---completion COMMAND -- ARGUMENT CWORD CURSOR WORDS…`).
+    @Test func completionsOfferPackagesAndKernelsOfTheRoot() throws {
+        let root = try TemporaryDirectory()
+        try FileManager.default.createDirectory(at: root.path("lib/modules/6.1.0-1-test"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: root.path("lib/modules/6.1.0-2-test"), withIntermediateDirectories: true)
+        let hello = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("LifecycleTests/Packages/hello-1.0")
+        #expect(try kmodmgr(["add", "--root", root.url.path, hello.path]).status == 0)
+        let typed = ["kmodmgr", "build", "--root", root.url.path]
+        let packages = try kmodmgr(["---completion", "build", "--", "positional@0", "4", "1"] + typed + ["h"])
+        #expect(packages.standardOutput == "hello\nhello/1.0\n", "\(packages.standardOutput)\(packages.standardError)")
+        let kernels = try kmodmgr(["---completion", "uninstall", "--", "--kernel", "5", "7"] + typed + ["-k", "6.1.0-2"])
+        #expect(kernels.standardOutput == "6.1.0-2-test\n", "\(kernels.standardOutput)\(kernels.standardError)")
+        let script = try kmodmgr(["--generate-completion-script", "bash"]).standardOutput
+        #expect(script.contains("---completion build -- positional@0") && script.contains("---completion build -- --kernel"))
+    }
 }
