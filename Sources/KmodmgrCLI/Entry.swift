@@ -4,7 +4,10 @@ import ArgumentParser
 public enum KmodmgrMain {
     public static func main() async -> Never {
         do {
-            var command = try Kmodmgr.parseAsRoot(GlobalArgumentOrder.normalized(Array(CommandLine.arguments.dropFirst())))
+            let arguments = GlobalArgumentOrder.normalized(Array(CommandLine.arguments.dropFirst()))
+            var command: any ParsableCommand =
+                arguments.first == "modinfo" && arguments.count > 8
+                ? try Modinfo.parseSettingOperandsAside(Array(arguments.dropFirst())) : try Kmodmgr.parseAsRoot(arguments)
             if var asynchronous = command as? AsyncParsableCommand {
                 try await asynchronous.run()
             } else {

@@ -68,3 +68,56 @@ struct Modinfo: ParsableCommand {
         return module == argument ? "\(argument): \(storage)" : "\(argument): \(module), \(storage)"
     }
 }
+
+/// Operands handed to the parser differently: `find … | xargs kmodmgr modinfo` passes thousands of module
+/// paths, and ArgumentParser's bookkeeping per argument word (a set of origins, copied as it grows) made parsing
+/// cost more than reading the modules. The operands are set aside by the getopt rules below, the options and the
+/// first operand are parsed as usual (so usage errors stay ArgumentParser's), and the rest are added after.
+extension Modinfo {
+    /// The options of `modinfo` that take a value (kept equal to the declarations above by a test).
+    static let optionsTakingValues: Set<String> = ["-F", "--field", "-k", "--kernel", "--set-version", "-b", "--basedir", "--root"]
+
+    /// `arguments` (after the word `modinfo`) split as getopt would: options with their values, and operands.
+    static func splitOperands(_ arguments: [String]) -> (options: [String], operands: [String]) {
+        var options = [String]()
+        var operands = [String]()
+        var index = 0
+        while index < arguments.count {
+            let word = arguments[index]
+            index += 1
+            if word == "--" {
+                operands += arguments[index...]
+                break
+            }
+            guard word.hasPrefix("-"), word != "-" else {
+                operands.append(word)
+                continue
+            }
+            options.append(word)
+            if takesNextWord(word), index < arguments.count {
+                options.append(arguments[index])
+                index += 1
+            }
+        }
+        return (options, operands)
+    }
+
+    /// Whether the option word `word` is completed by the next word: `--field`, `-F`, or a cluster of short flags
+    /// ending in a short option that takes a value (`-0F`); not `--field=x` or `-Fx`.
+    private static func takesNextWord(_ word: String) -> Bool {
+        if word.hasPrefix("--") { return !word.contains("=") && optionsTakingValues.contains(word) }
+        for (offset, letter) in word.dropFirst().enumerated() where optionsTakingValues.contains("-\(letter)") {
+            return offset == word.count - 2
+        }
+        return false
+    }
+
+    /// The parsed command for `modinfo ARGUMENTS…`, its operands set aside and put back.
+    static func parseSettingOperandsAside(_ arguments: [String]) throws -> Modinfo {
+        let (options, operands) = splitOperands(arguments)
+        let parsable: [String]? = options + (operands.first.map { ["--", $0] } ?? [])
+        var command = try Modinfo.parse(parsable)
+        command.modules = operands
+        return command
+    }
+}

@@ -67,4 +67,24 @@ import Testing
         let script = try kmodmgr(["--generate-completion-script", "bash"]).standardOutput
         #expect(script.contains("---completion build -- positional@0") && script.contains("---completion build -- --kernel"))
     }
+
+    /// modinfo sets its operands aside before parsing (thousands of them from xargs): what it knows of which
+    /// options take a value must be what it declares, and options may still come after the operands.
+    @Test func modinfoSplitsOperandsAsItsDeclarationsSay() throws {
+        let help = try kmodmgr(["modinfo", "--help"]).standardOutput
+        var declared = Set<String>()
+        for line in help.split(separator: "\n") where line.hasPrefix("  -") && line.contains(" <") {
+            let names = line.prefix { $0 != "<" }.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            declared.formUnion(names.map { String($0.split(separator: " ")[0]) })
+        }
+        #expect(declared == ["-F", "--field", "-k", "--kernel", "--set-version", "-b", "--basedir", "--root"], "\(declared)")
+        let module = try #require(try InstalledKernel.find().sample(1).first)
+        let many = Array(repeating: module.path, count: 20)
+        let fieldAfter = try kmodmgr(["modinfo"] + many + ["-F", "vermagic"])
+        let fieldBefore = try kmodmgr(["modinfo", "-F", "vermagic"] + many)
+        #expect(fieldAfter.status == 0 && fieldAfter.standardOutput == fieldBefore.standardOutput, "\(fieldAfter.standardError)")
+        #expect(fieldAfter.standardOutput.split(separator: "\n").count == 20)
+        let dashed = try kmodmgr(["modinfo", "-F", "name", "--"] + many)
+        #expect(dashed.standardOutput.split(separator: "\n").count == 20)
+    }
 }
