@@ -79,8 +79,10 @@ import Testing
 
         func comparable(_ paths: Set<String>) -> Set<String> {
             Set(
+                // Documentation and license texts differ by design: Arch's licenses package already ships Apache-2.0.
                 paths.filter {
                     !$0.hasPrefix("/usr/share/doc/") && !$0.hasPrefix("/usr/lib/.build-id") && !$0.hasPrefix("/usr/share/libalpm/")
+                        && !$0.hasPrefix("/usr/share/licenses/")
                 }
                 .map { path in
                     let merged = path.hasPrefix("/usr/sbin/") ? "/usr/bin/" + path.dropFirst("/usr/sbin/".count) : Substring(path)
@@ -101,7 +103,7 @@ import Testing
     static func stageBuiltSourceTree(at tree: URL) throws {
         let files = FileManager.default
         try files.createDirectory(at: tree.appendingPathComponent(".build/release"), withIntermediateDirectories: true)
-        for item in ["man", "etc", "hooks", "README.md"] {
+        for item in ["man", "etc", "hooks", "README.md", "LICENSE"] {
             try files.copyItem(at: packageRoot.appendingPathComponent(item), to: tree.appendingPathComponent(item))
         }
         try files.copyItem(atPath: try kmodmgrBinary(), toPath: tree.appendingPathComponent(".build/release/kmodmgr").path)
