@@ -1,3 +1,4 @@
+import Codecs
 import SystemSupport
 
 /// The keys of `modules.builtin.bin` and `modules.builtin.alias.bin`, which let libkmod answer for modules built
@@ -18,7 +19,7 @@ enum BuiltinIndexes {
                 continue
             }
             let base = line.lastIndex(of: UInt8(ascii: "/")).map { line[($0 + 1)...] } ?? line
-            keys.append((ModuleFile.moduleName(ofFileName: String(decoding: base, as: UTF8.self)), "", 0))
+            keys.append((ModuleFileName.moduleName(ofFileName: String(decoding: base, as: UTF8.self)), "", 0))
         }
         return keys
     }

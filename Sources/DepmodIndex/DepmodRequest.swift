@@ -23,7 +23,8 @@ public struct DepmodRequest: Sendable {
     public var warnDuplicates = false
     /// Node order of the `.bin` files.
     public var layout: IndexLayout = .v30
-    /// Whether to reuse what earlier runs read from unchanged modules (and record this run's reading).
+    /// The reuse layer (`Reuse/`): what earlier runs read from unchanged modules, index files whose inputs are
+    /// unchanged, a command's directory listings. Off, everything is read and made afresh — same bytes.
     public var useCache = true
     /// Keep each index file whose inputs are the same as when the cache was written with it, and the file is
     /// still the one written then (`InputDigests`), instead of making and writing it again. Off for
@@ -41,7 +42,8 @@ public struct DepmodRequest: Sendable {
 
     /// `preparation` if it is for this request's module directory.
     var usablePreparation: IndexPreparation? {
-        preparation.flatMap { $0.moduleDirectory == moduleDirectory ? $0 : nil }
+        guard useCache else { return nil }
+        return preparation.flatMap { $0.moduleDirectory == moduleDirectory ? $0 : nil }
     }
 
     /// The module directory on this machine (`<root>/lib/modules/<kver>`).

@@ -1,3 +1,4 @@
+import Codecs
 import SystemPackage
 import SystemSupport
 
@@ -21,7 +22,7 @@ public struct ModuleFile: Sendable, Hashable {
         let prefix = moduleDirectory + "/"
         relativePath = systemPath.hasPrefix(prefix) ? String(systemPath.dropFirst(prefix.count)) : nil
         let slash = systemPath.utf8.lastIndex(of: UInt8(ascii: "/")).map { systemPath.utf8.index(after: $0) } ?? systemPath.utf8.startIndex
-        name = Self.moduleName(ofFileName: systemPath.utf8[slash...])
+        name = ModuleFileName.moduleName(ofFileName: systemPath.utf8[slash...])
     }
 
     public static func == (lhs: ModuleFile, rhs: ModuleFile) -> Bool {
@@ -50,25 +51,6 @@ public struct ModuleFile: Sendable, Hashable {
         let utf8 = relativePath.utf8
         let directoryLength = utf8.lastIndex(of: UInt8(ascii: "/")).map { utf8.distance(from: utf8.startIndex, to: $0) + 1 } ?? 0
         return String(decoding: utf8.prefix(directoryLength + count), as: UTF8.self)
-    }
-
-    /// The module name a file name gives (see `name`).
-    static func moduleName(ofFileName fileName: String) -> String {
-        moduleName(ofFileName: fileName.utf8)
-    }
-
-    /// `moduleName(ofFileName:)` from the name's UTF-8 bytes (a slice of a path or of `modules.dep`): one string
-    /// made, nothing else.
-    static func moduleName(ofFileName fileName: some Collection<UInt8>) -> String {
-        let stem = fileName.prefix { $0 != UInt8(ascii: ".") }
-        return String(unsafeUninitializedCapacity: stem.count) { buffer in
-            var count = 0
-            for byte in stem {
-                buffer[count] = byte == UInt8(ascii: "-") ? UInt8(ascii: "_") : byte
-                count += 1
-            }
-            return count
-        }
     }
 
     /// File names depmod considers at all: longer than, and ending in, `.ko`, `.ko.xz` or `.ko.zst`. (`.ko.gz` is

@@ -1,3 +1,4 @@
+import Codecs
 import SystemPackage
 import SystemSupport
 
@@ -41,15 +42,5 @@ public struct ModuleRivals: Sendable {
     /// Whether depmod keeps `candidate` over `other` in whichever order it finds them.
     public func outranks(_ candidate: ModuleFile, _ other: ModuleFile) -> Bool {
         priority.candidateWins(candidate, over: other) && !priority.candidateWins(other, over: candidate)
-    }
-
-    /// The module name a file name gives (`hid-uclogic.ko.xz` → `hid_uclogic`), as depmod and libkmod name it.
-    public static func moduleName(ofFileName fileName: String) -> String {
-        ModuleFile.moduleName(ofFileName: fileName)
-    }
-
-    /// `moduleName(ofFileName:)` from the file name's UTF-8 bytes.
-    public static func moduleName(ofFileName fileName: some Collection<UInt8>) -> String {
-        ModuleFile.moduleName(ofFileName: fileName)
     }
 }

@@ -28,9 +28,8 @@ public enum InitramfsImage {
     /// The module name of the member path `path`, or nil when it does not name a kernel module file.
     static func moduleName(ofPath path: String) -> String? {
         let fileName = path.utf8.split(separator: UInt8(ascii: "/")).last.map { String(decoding: $0, as: UTF8.self) } ?? path
-        let stem = fileName.utf8.prefix { $0 != UInt8(ascii: ".") }
-        guard CompressionFormat.ofModuleFileName(fileName) != nil, !stem.isEmpty else { return nil }
-        return String(decoding: stem.map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
+        guard CompressionFormat.ofModuleFileName(fileName) != nil, !fileName.hasPrefix(".") else { return nil }
+        return ModuleFileName.moduleName(ofFileName: fileName)
     }
 
     /// Every entry of the image at `path`.

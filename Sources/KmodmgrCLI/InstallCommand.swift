@@ -1,4 +1,5 @@
 import ArgumentParser
+import Codecs
 import DepmodIndex
 import Kernels
 import Lifecycle
@@ -56,7 +57,7 @@ struct InstallCommand: AsyncParsableCommand {
         for result in results where result.release == running {
             guard case .installed(let modules, _, _) = result.outcome else { continue }
             for path in modules {
-                let name = ModuleRivals.moduleName(ofFileName: path.split(separator: "/").last.map(String.init) ?? path)
+                let name = ModuleFileName.moduleName(ofFileName: path.split(separator: "/").last.map(String.init) ?? path)
                 do {
                     _ = try Loading.load(name: name, file: nil, options: nil, force: false, release: running, root: root)
                     Output.write("\(name): loaded\n")

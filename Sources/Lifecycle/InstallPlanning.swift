@@ -45,7 +45,7 @@ enum InstallPlanning {
         plan.compression = compression
         let moduleDirectory = root.moduleDirectory(release: release)
         for declaration in manifest.modules {
-            let name = ModuleRivals.moduleName(ofFileName: declaration.destName + ".ko")
+            let name = ModuleFileName.moduleName(ofFileName: declaration.destName + ".ko")
             if let owner = owners[name] {
                 throw .moduleConflict(module: name, package: label, owner: owner, release: release)
             }

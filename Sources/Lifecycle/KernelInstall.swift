@@ -1,3 +1,4 @@
+import Codecs
 import DKMSConf
 import DepmodIndex
 import FoundationEssentials
@@ -48,7 +49,7 @@ struct KernelInstall {
         // LoadCheck reads the kernel's Module.symvers and index while the tree is walked and the modules staged.
         let checked = manifest.modules.map { declaration in
             (
-                name: ModuleRivals.moduleName(ofFileName: declaration.destName + ".ko"),
+                name: ModuleFileName.moduleName(ofFileName: declaration.destName + ".ko"),
                 built: tree.builtModule(
                     package.name, package.version, release: release, arch: arch, build: build.build, module: declaration.destName)
             )

@@ -61,7 +61,7 @@ public struct KernelFacts: Sendable {
     public mutating func adding(modulesAt paths: [FilePath]) {
         for path in paths {
             guard let module = Self.readModule(path) else { continue }
-            let name = ModuleRivals.moduleName(ofFileName: path.lastComponent?.string ?? "")
+            let name = ModuleFileName.moduleName(ofFileName: path.lastComponent?.string ?? "")
             installedModules.insert(name)
             for export in module.exports where symbols.exports[export.name] == nil {
                 symbols.add(export.name, .init(crc: export.crc, owner: name, gplOnly: false, namespace: nil))
@@ -200,7 +200,7 @@ public struct IndexedModules: Sendable {
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
             let relative = line[..<colon]
             let fileNameStart = relative.lastIndex(of: UInt8(ascii: "/")).map { $0 + 1 } ?? relative.startIndex
-            names.insert(ModuleRivals.moduleName(ofFileName: relative[fileNameStart...]))
+            names.insert(ModuleFileName.moduleName(ofFileName: relative[fileNameStart...]))
             let isInTree = relative.starts(with: "kernel/".utf8)
             guard withSystemPaths || !isInTree || firstInTreeModule == nil else { continue }
             let text = String(decoding: relative, as: UTF8.self)

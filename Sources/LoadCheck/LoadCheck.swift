@@ -167,7 +167,7 @@ public enum LoadCheck {
                 continue
             }
             if export.owner != "vmlinux" && kernel.hasOwnModules {
-                let provider = ModuleRivals.moduleName(ofFileName: String(export.owner.split(separator: "/").last ?? ""))
+                let provider = ModuleFileName.moduleName(ofFileName: String(export.owner.split(separator: "/").last ?? ""))
                 if !kernel.installedModules.contains(provider) {
                     verdict.refusals.append(.missingProvider(symbol: symbol.name, module: provider))
                     continue
