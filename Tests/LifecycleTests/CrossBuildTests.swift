@@ -3,10 +3,10 @@ import TestSupport
 import Testing
 
 /// Building for another architecture, proven by that architecture's kernel: a root laid out like an installed
-/// Debian arm64 system from Debian's own arm64 packages (tests/vm/arm64/fetch-kernel: image, modules, headers,
+/// Debian arm64 system from Debian's own arm64 packages (stages/vm/arm64/fetch-kernel: image, modules, headers,
 /// never installed on this machine), a registered package with an unchanged dkms.conf built and installed for
 /// it by kmodmgr (cross compiler and strip found by the headers' arch, no flag needed), and the result loaded in
-/// that kernel booted under qemu-system-aarch64 (tests/vm/arm64/run). kmodmgr's verdicts must agree with the
+/// that kernel booted under qemu-system-aarch64 (stages/vm/arm64/run). kmodmgr's verdicts must agree with the
 /// kernel's answers, for the arm64 module and for an x86-64 one offered to the same kernel.
 @Suite struct CrossBuildTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -24,7 +24,7 @@ import Testing
         let work = try TemporaryDirectory()
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: work.url.path)
         let root = work.path("arm64")
-        let fetch = try run(Self.repository.appendingPathComponent("tests/vm/arm64/fetch-kernel").path, [root.path])
+        let fetch = try run(Self.repository.appendingPathComponent("stages/vm/arm64/fetch-kernel").path, [root.path])
         try #require(fetch.status == 0, "fetch-kernel: \(fetch.standardError)")
         let release = try #require(fetch.standardOutput.split(separator: "\n").last.map(String.init))
         func kmodmgr(_ command: String, _ arguments: [String]) throws -> ProcessResult {
@@ -64,9 +64,9 @@ import Testing
         }
         #expect(verdicts == ["loaded", "refused"])
         let boot = try run(
-            Self.repository.appendingPathComponent("tests/vm/arm64/run").path,
+            Self.repository.appendingPathComponent("stages/vm/arm64/run").path,
             ["--kernel-root", root.path, "--kver", release, arm64Module, x86Module])
-        #expect(boot.status == 0, "tests/vm/arm64/run: \(boot.standardError.suffix(2000))")
+        #expect(boot.status == 0, "stages/vm/arm64/run: \(boot.standardError.suffix(2000))")
         let answers = boot.standardOutput.split(separator: "\n").filter { $0.hasPrefix("RESULT ") }
             .map { $0.split(separator: " ")[3].hasPrefix("loaded") ? "loaded" : "refused" }
         #expect(answers == verdicts, "the kernel said:\n\(boot.standardOutput)")

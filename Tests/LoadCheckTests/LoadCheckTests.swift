@@ -9,7 +9,7 @@ import Testing
 
 /// LoadCheck against the installed kernel's real facts (its `Module.symvers`, its own modules' vermagic, its
 /// config), on real modules of its tree — intact, and with exactly the defect each check is about patched into a
-/// copy. The VM test (`tests/vm`) then shows the kernel itself agrees.
+/// copy. The VM test (`stages/vm`) then shows the kernel itself agrees.
 @Suite struct LoadCheckTests {
     let kernel: InstalledKernel
     let facts: KernelFacts

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-// VM test module (tests/vm): needs kmm_nowhere, which no kernel or module exports, so the kernel refuses it
+// VM test module (stages/vm): needs kmm_nowhere, which no kernel or module exports, so the kernel refuses it
 // with "Unknown symbol kmm_nowhere" and kmodmgr verify must predict that.
 #include <linux/module.h>
 extern void kmm_nowhere(void);

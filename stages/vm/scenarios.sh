@@ -3,7 +3,7 @@
 # verdict BEFORE loading (verify: exit 0 = the kernel will accept the module, 1 = it will refuse), then loads and
 # looks at what the kernel really did (/sys/module/NAME/initstate, dmesg): the kernel is the truth.
 # Prints, over the serial console, "PASS name" or "FAIL name: why" per scenario with indented details (verify's
-# and the loader's answers, the kernel's dmesg lines), then "N passed, M failed". tests/vm/run counts the
+# and the loader's answers, the kernel's dmesg lines), then "N passed, M failed". stages/vm/run counts the
 # `scenario` lines below to know how many results to expect: one scenario per line, in the main part.
 . /vm/config
 limit=60 # seconds any one command may take
@@ -83,7 +83,7 @@ finish() {
         echo "FAIL $name: $problems"
     fi
 }
-scenario() { "$@"; } # marks the scenario lines that tests/vm/run counts
+scenario() { "$@"; } # marks the scenario lines that stages/vm/run counts
 ensure_absent() { [ ! -e "/sys/module/$1" ] || { rmmod "$1" 2>/dev/null || rmmod -f "$1"; }; }
 
 # A module installed in the indexed tree, loaded by name (dependencies come from kmodmgr's modules.dep).

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Flips one byte of the CRC of the first entry of a kernel module's __versions section, in place.
 
-Used by tests/vm/prepare for the bad-crc scenario: the kernel then refuses the module with "disagrees about
+Used by stages/vm/prepare for the bad-crc scenario: the kernel then refuses the module with "disagrees about
 version of symbol NAME" and kmodmgr verify must predict that. Stdlib only; ELF64 little-endian (x86_64) only.
 __versions entries are 64 bytes: a u64 CRC, then the symbol name in 56 NUL-padded bytes.
 Prints the symbol whose CRC changed and the old and new CRC.
