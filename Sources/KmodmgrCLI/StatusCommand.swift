@@ -55,10 +55,10 @@ enum StatusLine {
     static func render(_ entry: StatusEntry) -> String {
         var line = "\(entry.name)/\(entry.version)"
         if let kernel = entry.kernel { line += ", \(kernel), \(entry.arch ?? "?")" }
-        line += ": \(entry.state)"
+        line += ": \(entry.state.rawValue)"
         var details = [String]()
         if let reason = entry.reason { details.append(reason) }
-        if entry.state == "failed", let log = entry.log { details.append("log: \(log)") }
+        if entry.state == .failed, let log = entry.log { details.append("log: \(log)") }
         if !details.isEmpty { line += " (\(details.joined(separator: "; ")))" }
         if !entry.overrides.isEmpty { line += " (overrides \(entry.overrides.joined(separator: ", ")))" }
         if !entry.displaced.isEmpty { line += " (moved aside \(entry.displaced.joined(separator: ", ")))" }

@@ -5,13 +5,25 @@ import SystemSupport
 
 /// One line of `kmodmgr status`: a package version, and for one kernel what its last build came to.
 public struct StatusEntry: Sendable, Equatable, Codable {
+    /// Where a package version stands for a kernel; the JSON and DKMS's line format spell it as its raw value.
+    public enum State: String, Sendable, Equatable, Codable {
+        case added, built, installed, failed, skipped, broken
+
+        init(_ build: BuildState) {
+            switch build {
+            case .built: self = .built
+            case .failed: self = .failed
+            case .skipped: self = .skipped
+            }
+        }
+    }
+
     public let name: String
     public let version: String
     /// nil for a package that has no build record (for the kernels asked about).
     public let kernel: String?
     public let arch: String?
-    /// `added`, `built`, `installed`, `failed` or `skipped`.
-    public let state: String
+    public let state: State
     /// Why it failed or was skipped.
     public let reason: String?
     public let log: String?
@@ -67,7 +79,7 @@ public enum StatusReport {
             if builds.isEmpty {
                 entries.append(
                     StatusEntry(
-                        name: name, version: version, kernel: nil, arch: nil, state: "added", reason: nil, log: nil, stale: [],
+                        name: name, version: version, kernel: nil, arch: nil, state: .added, reason: nil, log: nil, stale: [],
                         problems: problems))
                 continue
             }
@@ -97,7 +109,7 @@ public enum StatusReport {
             record = found
         } catch {
             return StatusEntry(
-                name: name, version: version, kernel: kernel.release, arch: kernel.arch, state: "broken", reason: nil, log: nil,
+                name: name, version: version, kernel: kernel.release, arch: kernel.arch, state: .broken, reason: nil, log: nil,
                 stale: [], problems: problems + [error.description])
         }
         let log = state.tree.log(name, version, release: kernel.release, arch: kernel.arch, build: record.build)
@@ -136,7 +148,7 @@ public enum StatusReport {
         }
         var entry = StatusEntry(
             name: name, version: version, kernel: kernel.release, arch: kernel.arch,
-            state: install == nil ? record.state.rawValue : "installed", reason: record.reason,
+            state: install == nil ? StatusEntry.State(record.state) : .installed, reason: record.reason,
             log: FileTree.exists(log) ? log.string : nil, stale: stale, problems: problems)
         entry.installed = install?.modules.map(\.path) ?? []
         entry.overrides = install?.overridden.map(\.path) ?? []
