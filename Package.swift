@@ -77,6 +77,10 @@ let package = Package(
         .testTarget(name: "LoadCheckTests", dependencies: ["LoadCheck", "ModuleELF", "Codecs", "SystemSupport", "TestSupport"]),
         .testTarget(name: "DepmodIndexTests", dependencies: ["DepmodIndex", "KmodBridge", "SystemSupport", "TestSupport"]),
         .testTarget(name: "InitramfsTests", dependencies: ["Initramfs", "Codecs", "SystemSupport", "TestSupport"]),
+        .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport", "TestSupport"]),
+        .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "SystemSupport", "TestSupport"]),
+        .testTarget(name: "BuildRunnerTests", dependencies: ["BuildRunner", "SystemSupport", "TestSupport"]),
+        .testTarget(name: "KmodBridgeTests", dependencies: ["KmodBridge", "SystemSupport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
