@@ -27,7 +27,7 @@ public enum BuildRunner {
         let log: FileDescriptor
         do {
             log = try FileDescriptor.open(
-                logFile, .writeOnly, options: [.create, .truncate, .append, .closeOnExec],
+                logFile, .readWrite, options: [.create, .truncate, .append, .closeOnExec],
                 permissions: [.ownerReadWrite, .groupRead, .otherRead])
         } catch {
             throw .log(SystemError("create", path: logFile, errno: (error as? Errno) ?? .ioError))
@@ -50,7 +50,10 @@ public enum BuildRunner {
                 name: step.name, commandLine: step.request.commandLine, termination: finished.termination,
                 elapsed: finished.elapsed)
             outcomes.append(outcome)
-            try write("## \(step.name): \(finished.termination) after \(finished.elapsed.secondsText) s\n", to: log, file: logFile)
+            // The step's output may not end with a newline: the status line starts on a line of its own.
+            let separator = endsWithNewline(log) ? "" : "\n"
+            try write(
+                "\(separator)## \(step.name): \(finished.termination) after \(finished.elapsed.secondsText) s\n", to: log, file: logFile)
             if !finished.termination.succeeded { break }
         }
         fsync(log.rawValue)
@@ -60,10 +63,19 @@ public enum BuildRunner {
     /// The last `count` lines of a log, for an error message that shows the compiler's complaint.
     public static func tail(of logFile: FilePath, lines count: Int) -> [String] {
         guard let bytes = try? FileBytes.read(logFile) else { return [] }
-        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
             .map { String(decoding: $0, as: UTF8.self) }
             .filter { !$0.hasPrefix("## ") }
-        return Array(lines.drop(while: { $0.isEmpty }).suffix(count + 1).prefix(count))
+        if lines.last == "" { lines.removeLast() }  // what follows the log's last newline
+        return Array(lines.drop(while: { $0.isEmpty }).suffix(count))
+    }
+
+    /// Whether the file behind `log` (opened for reading too) is empty or ends with a newline.
+    private static func endsWithNewline(_ log: FileDescriptor) -> Bool {
+        let size = lseek(log.rawValue, 0, SEEK_END)
+        guard size > 0 else { return true }
+        var last: UInt8 = 0
+        return pread(log.rawValue, &last, 1, size - 1) == 1 ? last == UInt8(ascii: "\n") : true
     }
 
     private static func write(_ text: String, to log: FileDescriptor, file: FilePath) throws(BuildRunnerError) {

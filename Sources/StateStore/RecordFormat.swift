@@ -52,33 +52,34 @@ public struct RecordFormat: Sendable, Equatable {
         return record
     }
 
+    /// Works on Unicode scalars, not Characters: `\r\n` is one Character, and escaping must still see its `\n`.
     private static func escape(_ value: String) -> String {
-        guard value.contains(where: { $0 == "\\" || $0 == "\n" }) else { return value }
-        var text = ""
-        for character in value {
-            switch character {
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            default: text.append(character)
+        guard value.unicodeScalars.contains(where: { $0 == "\\" || $0 == "\n" }) else { return value }
+        var text = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": text.append(contentsOf: "\\\\".unicodeScalars)
+            case "\n": text.append(contentsOf: "\\n".unicodeScalars)
+            default: text.append(scalar)
             }
         }
-        return text
+        return String(text)
     }
 
     private static func unescape(_ value: String) -> String {
-        guard value.contains("\\") else { return value }
-        var text = ""
+        guard value.unicodeScalars.contains("\\") else { return value }
+        var text = String.UnicodeScalarView()
         var escaped = false
-        for character in value {
+        for scalar in value.unicodeScalars {
             if escaped {
-                text.append(character == "n" ? "\n" : character)
+                text.append(scalar == "n" ? "\n" : scalar)
                 escaped = false
-            } else if character == "\\" {
+            } else if scalar == "\\" {
                 escaped = true
             } else {
-                text.append(character)
+                text.append(scalar)
             }
         }
-        return text
+        return String(text)
     }
 }

@@ -106,9 +106,10 @@ public enum ProcessRunner {
         let start = clock.now
         do {
             let result = try await Subprocess.run(configuration(request), output: .bytes(limit: limit), error: .bytes(limit: limit))
+            let elapsed = clock.now - start
             return CapturedProcess(
-                termination: termination(result.terminationStatus, request), standardOutput: result.standardOutput,
-                standardError: result.standardError, elapsed: clock.now - start)
+                termination: termination(result.terminationStatus, request, elapsed: elapsed), standardOutput: result.standardOutput,
+                standardError: result.standardError, elapsed: elapsed)
         } catch {
             throw ProcessLaunchError(commandLine: request.commandLine, reason: "\(error)")
         }
@@ -123,7 +124,8 @@ public enum ProcessRunner {
         do {
             let result = try await Subprocess.run(
                 configuration(request), output: .fileDescriptor(log, closeAfterSpawningProcess: false), error: .combinedWithOutput)
-            return LoggedProcess(termination: termination(result.terminationStatus, request), elapsed: clock.now - start)
+            let elapsed = clock.now - start
+            return LoggedProcess(termination: termination(result.terminationStatus, request, elapsed: elapsed), elapsed: elapsed)
         } catch {
             throw ProcessLaunchError(commandLine: request.commandLine, reason: "\(error)")
         }
@@ -134,7 +136,10 @@ public enum ProcessRunner {
     /// only by forking the (multi-threaded) kmodmgr process, and a fork taken while another thread holds a lock can
     /// hang the child; `posix_spawn` of `setpriv` cannot.
     private static let setprivProgram: FilePath = "/usr/bin/setpriv"
-    /// What coreutils' `timeout` exits with when the limit was reached (124), or when the KILL after it was needed.
+    /// What coreutils' `timeout` exits with when the limit was reached (124), or when the KILL after it was needed
+    /// (137) — or, since that KILL goes to the whole process group, `timeout` itself dies of signal 9. A child can
+    /// exit 124 or 137 by itself too (a compiler the OOM killer ended under `sh`): only after the limit has passed
+    /// do these mean the limit.
     private static let timedOutStatuses: Set<Int32> = [124, 137]
 
     /// The argv actually spawned: the request's, behind `setpriv` for another identity and `timeout` for a limit.
@@ -163,12 +168,14 @@ public enum ProcessRunner {
             workingDirectory: request.workingDirectory)
     }
 
-    private static func termination(_ status: TerminationStatus, _ request: ProcessRequest) -> ProcessTermination {
+    private static func termination(_ status: TerminationStatus, _ request: ProcessRequest, elapsed: Duration) -> ProcessTermination {
+        let limitPassed = request.timeLimit.map { elapsed >= .seconds(max(1, $0.components.seconds)) } ?? false
         switch status {
         case .exited(let code):
-            if let limit = request.timeLimit, timedOutStatuses.contains(code) { return .timedOut(limit) }
+            if limitPassed, let limit = request.timeLimit, timedOutStatuses.contains(code) { return .timedOut(limit) }
             return .exited(code)
         case .signaled(let signal):
+            if limitPassed, let limit = request.timeLimit, signal == SIGKILL { return .timedOut(limit) }
             return .signalled(signal)
         }
     }

@@ -163,23 +163,20 @@ import Testing
         #expect(BuildRunner.tail(of: FilePath(scratch.url.path).appending("absent"), lines: 5) == [])
     }
 
-    /// Known issue: `tail` drops the last element of the split rather than the empty one after the final newline,
-    /// so a log shorter than asked for ends in an empty "line", and one that does not end in a newline (a build
-    /// killed mid-line) loses its real last line.
+    /// `tail` of a log shorter than asked for has no empty last "line", and a log that does not end in a newline (a
+    /// build killed mid-line) keeps its real last line. (Both were wrong before: found by this test.)
     @Test func tailOfShortAndUnterminatedLogs() throws {
         let scratch = try TemporaryDirectory()
         let short = FilePath(scratch.url.path).appending("short")
         try AtomicFile.write(Array("line 1\nline 2\n".utf8), to: short)
         let unterminated = FilePath(scratch.url.path).appending("unterminated")
         try AtomicFile.write(Array("line 1\nline 2".utf8), to: unterminated)
-        withKnownIssue("tail's suffix(count + 1).prefix(count) assumes a final newline and a long log") {
-            #expect(BuildRunner.tail(of: short, lines: 15) == ["line 1", "line 2"])
-            #expect(BuildRunner.tail(of: unterminated, lines: 1) == ["line 2"])
-        }
+        #expect(BuildRunner.tail(of: short, lines: 15) == ["line 1", "line 2"])
+        #expect(BuildRunner.tail(of: unterminated, lines: 1) == ["line 2"])
     }
 
-    /// Known issue: a step whose output does not end in a newline gets the runner's `## … exit status` line glued
-    /// to its last line, so the log is harder to read and `tail` shows the runner's line as compiler output.
+    /// A step whose output does not end in a newline keeps the runner's `## … exit status` line on a line of its
+    /// own, and `tail` shows the output, not the runner's line. (It was glued on before: found by this test.)
     @Test func outputWithoutAFinalNewlineKeepsTheStatusLineApart() async throws {
         let scratch = try TemporaryDirectory()
         let work = FilePath(scratch.url.path)
@@ -187,10 +184,8 @@ import Testing
         let log = try await BuildRunner.run(plan, logFile: work.appending("log"))
         #expect(log.failedStep?.termination == .exited(2))
         let text = try Self.text(work.appending("log"))
-        withKnownIssue("the runner does not start its status line on a new line") {
-            #expect(text.contains("error: no newline\n## make: exit status 2"))
-            #expect(BuildRunner.tail(of: work.appending("log"), lines: 1) == ["error: no newline"])
-        }
+        #expect(text.contains("error: no newline\n## make: exit status 2"))
+        #expect(BuildRunner.tail(of: work.appending("log"), lines: 1) == ["error: no newline"])
     }
 
     /// "after 0.01 s" → "after <time> s", so a log can be compared line by line.

@@ -71,25 +71,21 @@ import Testing
         #expect(quick.termination == .exited(0) && quick.standardOutput == Array("fine\n".utf8))
     }
 
-    /// A child that ignores SIGTERM is killed with SIGKILL two seconds after the limit: still a time-out.
-    /// Known issue: coreutils' `timeout` sends that SIGKILL to its whole process group, itself included, so it
-    /// never exits 137 — the run ends as `.signalled(9)` and the log says "killed by signal 9", not "time limit".
+    /// A child that ignores SIGTERM is killed with SIGKILL two seconds after the limit: still a time-out, although
+    /// coreutils' `timeout` sends that SIGKILL to its whole process group, itself included (found by this test).
     @Test func aChildIgnoringTermStillTimesOut() async throws {
         let result = try await ProcessRunner.capture(Self.shell(#"trap "" TERM; sleep 30"#, timeLimit: .seconds(1)))
         #expect(result.elapsed < .seconds(10), "\(result.elapsed)")
-        withKnownIssue("timeout's group SIGKILL kills timeout itself: .signalled(9), not .timedOut") {
-            #expect(result.termination == .timedOut(.seconds(1)))
-        }
+        #expect(result.termination == .timedOut(.seconds(1)))
     }
 
     /// A child that exits 137 (or 124) by itself, well inside its limit, failed on its own — e.g. a compiler killed
-    /// by the OOM killer under `sh`. Known issue: under a time limit those statuses are taken for a time-out.
+    /// by the OOM killer under `sh`: not a time-out, whatever `timeout` uses those statuses for (found by this test).
     @Test func anOwnExitOf137IsNotATimeOut() async throws {
         let result = try await ProcessRunner.capture(Self.shell("exit 137", timeLimit: .seconds(60)))
         #expect(result.elapsed < .seconds(10))
-        withKnownIssue("exit statuses 124 and 137 under a time limit are read as time-outs") {
-            #expect(result.termination == .exited(137))
-        }
+        #expect(result.termination == .exited(137))
+
         let unlimited = try await ProcessRunner.capture(Self.shell("exit 137"))
         #expect(unlimited.termination == .exited(137))
     }
