@@ -94,11 +94,19 @@ public enum ManifestLoader {
         }
     }
 
+    /// The most a dkms.conf may hold: Debian's are a few KB (the largest of the 30, 6 KB); a file a thousand times
+    /// that is not a manifest, and reading it would only cost memory.
+    static let sizeLimit = 1 << 20
+
+    /// A package's file: never blocking on a FIFO, never following into a device, never more than `sizeLimit`.
     private static func read(_ file: FilePath) throws(ManifestError) -> [UInt8] {
         do {
-            return try FileBytes.read(file)
+            return try BoundedFileRead.read(file, limit: sizeLimit)
         } catch {
-            throw ManifestError(file: file, .unreadable(error.errno.description))
+            switch error {
+            case .system(let failure): throw ManifestError(file: file, .unreadable(failure.errno.description))
+            default: throw ManifestError(file: file, .unreadable(error.description))
+            }
         }
     }
 

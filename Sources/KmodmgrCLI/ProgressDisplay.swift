@@ -7,8 +7,8 @@ import Synchronization
 
 /// How install, autoinstall and build show long work. On a terminal (standard error is one), a live line per
 /// running build — package, kernel, seconds so far, the last line make wrote to its log — redrawn four times a
-/// second below the results, which are printed as each is known. Elsewhere (kernel hooks, logs) no redrawing:
-/// a note when a build starts and each result line as it comes.
+/// second below the results, which are printed as each is known. Elsewhere (kernel hooks, logs) nothing is
+/// redrawn: each result line as it comes (the build's own log says the rest).
 final class ProgressDisplay: ProgressReporter {
     private struct Running {
         let package: String
@@ -43,7 +43,6 @@ final class ProgressDisplay: ProgressReporter {
 
     func buildStarted(package: String, release: String, log: String) {
         state.withLock { $0.running.append(Running(package: package, release: release, log: log, started: clock.now)) }
-        if !interactive { Output.note("\(package), \(release): building (log: \(log))") }
     }
 
     func buildFinished(package: String, release: String) {

@@ -106,10 +106,10 @@ public enum ProcessRunner {
         let start = clock.now
         do {
             let result = try await Subprocess.run(configuration(request), output: .bytes(limit: limit), error: .bytes(limit: limit))
-            let elapsed = clock.now - start
+            let (standardError, limitReached) = TimeLimitNotice.removed(from: result.standardError, when: request.timeLimit != nil)
             return CapturedProcess(
-                termination: termination(result.terminationStatus, request, elapsed: elapsed), standardOutput: result.standardOutput,
-                standardError: result.standardError, elapsed: elapsed)
+                termination: termination(result.terminationStatus, request, limitReached: limitReached),
+                standardOutput: result.standardOutput, standardError: standardError, elapsed: clock.now - start)
         } catch {
             throw ProcessLaunchError(commandLine: request.commandLine, reason: "\(error)")
         }
@@ -121,26 +121,22 @@ public enum ProcessRunner {
     {
         let clock = ContinuousClock()
         let start = clock.now
+        let logStart = lseek(log.rawValue, 0, SEEK_END)
         do {
             let result = try await Subprocess.run(
                 configuration(request), output: .fileDescriptor(log, closeAfterSpawningProcess: false), error: .combinedWithOutput)
-            let elapsed = clock.now - start
-            return LoggedProcess(termination: termination(result.terminationStatus, request, elapsed: elapsed), elapsed: elapsed)
+            let limitReached = request.timeLimit != nil && TimeLimitNotice.appears(in: log, after: logStart)
+            return LoggedProcess(
+                termination: termination(result.terminationStatus, request, limitReached: limitReached), elapsed: clock.now - start)
         } catch {
             throw ProcessLaunchError(commandLine: request.commandLine, reason: "\(error)")
         }
     }
 
-    private static let timeoutProgram: FilePath = "/usr/bin/timeout"
     /// util-linux's `setpriv` drops to another identity right before exec. swift-subprocess can do that itself, but
     /// only by forking the (multi-threaded) kmodmgr process, and a fork taken while another thread holds a lock can
     /// hang the child; `posix_spawn` of `setpriv` cannot.
     private static let setprivProgram: FilePath = "/usr/bin/setpriv"
-    /// What coreutils' `timeout` exits with when the limit was reached (124), or when the KILL after it was needed
-    /// (137) — or, since that KILL goes to the whole process group, `timeout` itself dies of signal 9. A child can
-    /// exit 124 or 137 by itself too (a compiler the OOM killer ended under `sh`): only after the limit has passed
-    /// do these mean the limit.
-    private static let timedOutStatuses: Set<Int32> = [124, 137]
 
     /// The argv actually spawned: the request's, behind `setpriv` for another identity and `timeout` for a limit.
     private static func spawnedCommand(_ request: ProcessRequest) -> (FilePath, [String]) {
@@ -153,8 +149,8 @@ public enum ProcessRunner {
         }
         if let limit = request.timeLimit {
             let seconds = max(1, limit.components.seconds)
-            arguments = ["--kill-after=2", String(seconds), executable.string] + arguments
-            executable = timeoutProgram
+            arguments = ["--verbose", "--kill-after=2", String(seconds), executable.string] + arguments
+            executable = TimeLimitNotice.program
         }
         return (executable, arguments)
     }
@@ -168,15 +164,16 @@ public enum ProcessRunner {
             workingDirectory: request.workingDirectory)
     }
 
-    private static func termination(_ status: TerminationStatus, _ request: ProcessRequest, elapsed: Duration) -> ProcessTermination {
-        let limitPassed = request.timeLimit.map { elapsed >= .seconds(max(1, $0.components.seconds)) } ?? false
+    /// How the child ended. Whether the limit was reached is `timeout`'s own word (`TimeLimitNotice`), not its
+    /// exit status: it exits 124 or 137 when it ends the child, but a child can exit 124 or 137 by itself (a
+    /// compiler the OOM killer ended under `sh`), and when `timeout` kills the whole process group it dies with it.
+    private static func termination(_ status: TerminationStatus, _ request: ProcessRequest, limitReached: Bool)
+        -> ProcessTermination
+    {
+        if limitReached, let limit = request.timeLimit { return .timedOut(limit) }
         switch status {
-        case .exited(let code):
-            if limitPassed, let limit = request.timeLimit, timedOutStatuses.contains(code) { return .timedOut(limit) }
-            return .exited(code)
-        case .signaled(let signal):
-            if limitPassed, let limit = request.timeLimit, signal == SIGKILL { return .timedOut(limit) }
-            return .signalled(signal)
+        case .exited(let code): return .exited(code)
+        case .signaled(let signal): return .signalled(signal)
         }
     }
 }

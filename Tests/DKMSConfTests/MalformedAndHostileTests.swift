@@ -9,6 +9,37 @@ private let header = "PACKAGE_NAME=demo\nPACKAGE_VERSION=1.0\n"
 
 /// Malformed files give located errors; values that would steer kmodmgr outside its directories are refused.
 @Suite struct MalformedAndHostileTests {
+    /// A dkms.conf that is a FIFO (would block `open` forever), a link to `/dev/zero` (never ends), or 200 MB
+    /// (costs its size) is refused at once with one line naming it, without reading it. Each case is bounded by a
+    /// time limit of its own: a hang fails the test instead of stalling the suite.
+    @Test(.timeLimit(.minutes(1)), arguments: ["fifo", "dev-zero", "oversized"])
+    func aFileThatIsNoManifestIsRefusedWithoutBeingRead(_ attack: String) async throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.path("dkms.conf")
+        switch attack {
+        case "fifo": #expect(mkfifo(file.path, 0o644) == 0)
+        case "dev-zero": try FileManager.default.createSymbolicLink(atPath: file.path, withDestinationPath: "/dev/zero")
+        default:
+            #expect(FileManager.default.createFile(atPath: file.path, contents: nil))
+            #expect(truncate(file.path, 200 << 20) == 0)  // sparse: 200 MB that cost nothing to make
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var failure: ManifestError?
+        do {
+            _ = try await ManifestLoader.load(
+                FilePath(file.path), environment: plainEnvironment, shell: .forbidden, diagnostics: CollectingDiagnosticSink())
+        } catch {
+            failure = error
+        }
+        #expect(clock.now - start < .seconds(5))
+        let expected = [
+            "fifo": "it is a FIFO, not a regular file", "dev-zero": "it is a character device, not a regular file",
+            "oversized": "it is 209715200 bytes; at most 1048576 are read",
+        ][attack]!
+        #expect(failure?.description == "\(file.path): cannot read dkms.conf: \(expected)", "\(String(describing: failure))")
+    }
+
     @Test(arguments: [
         ("A='open", "unterminated single quote", 1, 3),
         ("A=1\nB=\"x\n\ny", "unterminated double quote", 2, 3),

@@ -36,7 +36,6 @@ import Testing
         let result = try await ProcessRunner.capture(Self.shell("kill -TERM $$; sleep 5"))
         #expect(result.termination == .signalled(SIGTERM))
         #expect(result.termination.description == "killed by signal 15 (Terminated)")
-        #expect(result.elapsed < .seconds(4))
     }
 
     /// The environment is exactly the request's — nothing of the test process's (no PATH, no HOME) — and the
@@ -63,7 +62,10 @@ import Testing
             Self.shell(#"sleep 30 & echo $! >"$1"; wait"#, [pidFile.string], timeLimit: .seconds(1)))
         #expect(result.termination == .timedOut(.seconds(1)))
         #expect(result.termination.description == "killed after the time limit of 1 s")
-        #expect(result.elapsed >= .milliseconds(900) && result.elapsed < .seconds(10), "\(result.elapsed)")
+        // No upper bound on wall time: in the full suite, tests that block the cooperative threads can delay this
+        // task's resumption by minutes; the grandchild's end below is what proves the group was killed.
+        #expect(result.elapsed >= .milliseconds(900), "\(result.elapsed)")
+        #expect(!result.standardError.contains(UInt8(ascii: "t")), "timeout's notice is removed from captured output")
         let grandchild = try #require(Int32(try readText(pidFile).trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(processEnds(grandchild, within: 5), "the grandchild sleep (pid \(grandchild)) survived the time limit")
 
@@ -75,7 +77,6 @@ import Testing
     /// coreutils' `timeout` sends that SIGKILL to its whole process group, itself included (found by this test).
     @Test func aChildIgnoringTermStillTimesOut() async throws {
         let result = try await ProcessRunner.capture(Self.shell(#"trap "" TERM; sleep 30"#, timeLimit: .seconds(1)))
-        #expect(result.elapsed < .seconds(10), "\(result.elapsed)")
         #expect(result.termination == .timedOut(.seconds(1)))
     }
 
@@ -83,7 +84,6 @@ import Testing
     /// by the OOM killer under `sh`: not a time-out, whatever `timeout` uses those statuses for (found by this test).
     @Test func anOwnExitOf137IsNotATimeOut() async throws {
         let result = try await ProcessRunner.capture(Self.shell("exit 137", timeLimit: .seconds(60)))
-        #expect(result.elapsed < .seconds(10))
         #expect(result.termination == .exited(137))
 
         let unlimited = try await ProcessRunner.capture(Self.shell("exit 137"))
