@@ -46,7 +46,7 @@ public enum BoundedFileRead {
         return bytes
     }
 
-    private static func kind(of mode: mode_t) -> String {
+    static func kind(of mode: mode_t) -> String {
         switch mode & S_IFMT {
         case S_IFIFO: "a FIFO"
         case S_IFCHR: "a character device"
