@@ -127,7 +127,7 @@ struct KernelInstall {
         } catch {
             throw .state(error)
         }
-        FaultInjection.point()
+        // (The journal's rename has its fault points in `AtomicFile`, as the install record's below.)
         let transaction = Transaction(journal: journal, root: context.root)
         do throws(SystemError) {
             try transaction.apply()
@@ -142,12 +142,11 @@ struct KernelInstall {
             try state.commitInstall(record, package.name, package.version, release: release, arch: arch)
             context.initramfsDemand.note(
                 release: release, name: package.name, version: package.version, record: record, settings: context.settings)
-            FaultInjection.point()
             try state.finish(journal)
         } catch {
             throw .state(error)
         }
-        FaultInjection.point()
+        FaultInjection.point("after an install's journal is dropped")
     }
 
     private func committedBuild() throws(LifecycleError) -> BuildRecord {

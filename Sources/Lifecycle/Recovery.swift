@@ -6,15 +6,17 @@ import SystemSupport
 /// Finishes what an interrupted kmodmgr left behind, under the state lock, before any command goes on:
 /// - an install whose record was committed is finished; one that was not is undone from its journal;
 /// - an uninstall is completed (its record is removed before its first file is touched);
-/// - every kernel marked for re-indexing is indexed again;
-/// - staged files no journal names are deleted.
-/// Afterwards the state tree, the files under `lib/modules` and each kernel's index agree.
+/// - what a killed kmodmgr left besides — temp files, partial build results, build scratch copies, staging
+///   directories no journal names — is removed, and said in a note (`LeftoverSweep`);
+/// - every kernel marked for re-indexing is indexed again.
+/// Afterwards the state tree, the files under `lib/modules` and each kernel's index agree, and nothing of an
+/// interrupted kmodmgr is left lying around.
 enum Recovery {
     /// For commands that only read (`status`): finishes interrupted work when no other kmodmgr is running, so what
     /// they show is settled. Returns false when another kmodmgr holds the lock (its work is in progress, not
     /// interrupted).
     static func finishIfIdle(context: LifecycleContext) throws(LifecycleError) -> Bool {
-        guard context.state.hasUnfinishedWork else { return true }
+        guard hasWork(context: context) else { return true }
         var idle = context
         idle.contention = .fail
         do {
@@ -27,9 +29,15 @@ enum Recovery {
         }
     }
 
+    /// Whether an interrupted kmodmgr left anything to finish or remove (cheap when nothing is: a few directory
+    /// listings and the install records).
+    static func hasWork(context: LifecycleContext) -> Bool {
+        context.state.hasUnfinishedWork || !LeftoverSweep.find(context: context, journals: []).isEmpty
+    }
+
     static func finishInterrupted(context: LifecycleContext) throws(LifecycleError) {
         let state = context.state
-        guard state.hasUnfinishedWork else { return }
+        guard hasWork(context: context) else { return }
         let journals: [Journal]
         do {
             journals = try state.journals()
@@ -39,9 +47,8 @@ enum Recovery {
         for journal in journals {
             try finish(journal, context: context)
         }
-        for directory in state.orphanedStaging() {
-            try? FileTree.remove(directory)
-        }
+        // After the journals (their staging goes with them), before the re-index (which need not wait for it).
+        LeftoverSweep.sweep(context: context, journals: journals)
         try Reindexing.reindexMarked(context: context)
     }
 
@@ -112,7 +119,7 @@ enum Reindexing {
                 throw .indexing(release: release, reason: error.description)
             }
         }
-        FaultInjection.point()
+        FaultInjection.point("after re-indexing, before the marker is cleared")
         do {
             try context.state.clearReindex(release: release)
         } catch {

@@ -99,14 +99,15 @@ public enum Registration {
     }
 
     /// Copies `source` to `target` (dotfiles included — DKMS's `*` glob drops them), through a temp directory
-    /// renamed into place, so a failed copy leaves no half source tree.
+    /// (`NAME.kmodmgr-tmp-PID`, see `TemporaryName`) renamed into place, so a failed copy leaves no half source tree.
     private static func replaceSource(_ target: FilePath, with source: FilePath) throws(LifecycleError) {
-        let temporary = FilePath(target.string + ".kmodmgr-tmp-\(getpid())")
+        let temporary = TemporaryName.make(.directoryCopy, for: target)
         do throws(SystemError) {
             try FileTree.makeDirectories(target.removingLastComponent())
             try FileTree.remove(temporary)
             try FileTree.copy(source, to: temporary)
             chmod(temporary.string, 0o755)
+            FaultInjection.point("before renaming a source copy into place")
             try FileTree.remove(target)
             guard rename(temporary.string, target.string) == 0 else {
                 throw SystemError("rename into place", path: target, errno: Errno(rawValue: errno))

@@ -39,7 +39,7 @@ struct Transaction {
             case .removeDirectory(let directory):
                 rmdir(path(directory).string)
             }
-            FaultInjection.point()
+            FaultInjection.point("after a journal step")
         }
     }
 
@@ -63,7 +63,7 @@ struct Transaction {
             } catch {
                 firstFailure = firstFailure ?? error
             }
-            FaultInjection.point()
+            FaultInjection.point("after undoing a journal step")
         }
         return firstFailure
     }
@@ -82,7 +82,6 @@ struct Transaction {
                 }
                 try FileTree.makeDirectories(to.removingLastComponent())
                 try AtomicFile.write(bytes, to: to)
-                FaultInjection.point()
             }
             try removeFile(from)
         } else if try !holds(to, digest) {

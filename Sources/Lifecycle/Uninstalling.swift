@@ -52,10 +52,9 @@ public enum Uninstalling {
             arch: arch, steps: steps)
         do throws(StateError) {
             try state.begin(journal)
-            FaultInjection.point()
             try state.removeInstallRecord(name, version, release: release, arch: arch)
             context.initramfsDemand.note(release: release, name: name, version: version, record: record, settings: context.settings)
-            FaultInjection.point()
+            FaultInjection.point("after the install record is removed")
         } catch {
             throw .state(error)
         }
@@ -70,7 +69,7 @@ public enum Uninstalling {
         } catch {
             throw .state(error)
         }
-        FaultInjection.point()
+        FaultInjection.point("after an uninstall's journal is dropped")
     }
 }
 

@@ -39,7 +39,7 @@ extension StateStore {
     /// The journals of interrupted transactions, oldest first (transaction names sort by time).
     public func journals() throws(StateError) -> [Journal] {
         var journals = [Journal]()
-        for name in DirectoryListing.names(in: tree.journals).sorted() where !name.contains(".tmp-") {
+        for name in DirectoryListing.names(in: tree.journals).sorted() where TemporaryName.parse(name) == nil {
             let file = tree.journal(name)
             guard let bytes = try readIfPresent(file) else { continue }
             journals.append(try Journal(try RecordFormat.parse(bytes, file: file), file: file))
@@ -57,17 +57,21 @@ extension StateStore {
         try removeFile(tree.journal(journal.transaction))
     }
 
-    /// Whether anything is left of an interrupted transaction: a journal, a re-index marker or staged files.
+    /// Whether anything is left of an interrupted command: a journal, a re-index marker, staged files or a build's
+    /// scratch copy (or one in progress: only the command holding the lock builds). Temp files elsewhere are found
+    /// by `leftovers(isAbandoned:)`.
     public var hasUnfinishedWork: Bool {
         !DirectoryListing.names(in: tree.journals).isEmpty || !DirectoryListing.names(in: tree.reindexMarkers).isEmpty
-            || !DirectoryListing.names(in: tree.directory.appending(".stage")).isEmpty
+            || !DirectoryListing.names(in: tree.stagingDirectory).isEmpty
+            || !DirectoryListing.names(in: tree.scratchDirectory).isEmpty
     }
 
-    /// Staging directories no journal names (a crash before the journal was written).
+    /// Staging directories no journal names (a crash before the journal was written, or after it was dropped).
     public func orphanedStaging() -> [FilePath] {
         let journals = Set(DirectoryListing.names(in: tree.journals))
-        let stage = tree.directory.appending(".stage")
-        return DirectoryListing.names(in: stage).filter { !journals.contains($0) }.map { stage.appending($0) }
+        return DirectoryListing.names(in: tree.stagingDirectory).filter { !journals.contains($0) }.sorted().map {
+            tree.stagingDirectory.appending($0)
+        }
     }
 
     // MARK: Re-index markers
@@ -78,7 +82,7 @@ extension StateStore {
     }
 
     public func releasesToReindex() -> [String] {
-        DirectoryListing.names(in: tree.reindexMarkers).filter { !$0.contains(".tmp-") }.sorted()
+        DirectoryListing.names(in: tree.reindexMarkers).filter { TemporaryName.parse($0) == nil }.sorted()
     }
 
     public func clearReindex(release: String) throws(StateError) {

@@ -144,7 +144,7 @@ public struct StateStore: Sendable {
     public func forgetKernel(release: String) throws(StateError) {
         do throws(SystemError) {
             try FileTree.remove(tree.kernelDigests.appending(release))
-            try FileTree.remove(tree.directory.appending(".build").appending(release))
+            try FileTree.remove(tree.scratchDirectory.appending(release))
             try FileTree.remove(tree.initramfsLog(release: release))
         } catch {
             throw .system(error)

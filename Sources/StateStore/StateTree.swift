@@ -20,7 +20,11 @@ import SystemSupport
 ///   .build/<kver>/<arch>/<name>/<version>/build  scratch copy a build runs in (dkms_tree = .build/<kver>/<arch>)
 ///   .kernels/<kver>                              headers digest cache: "STAMP SHA256"
 ///   .initramfs/<kver>.log                        every initramfs regeneration kmodmgr ran for that kernel
+///   …/NAME.tmp-PID, …/<kver>/<arch>/<build>.partial/   on their way into place (`TemporaryName`)
 /// ```
+///
+/// What a killed command leaves — temp files, `.partial` results, `.build` and `.stage` directories of a previous
+/// lock holder — is found by `StateStore.leftovers(isAbandoned:)` and removed by the next command's recovery.
 ///
 /// Kernel releases start with a digit and names and versions are checked path components, so the fixed names
 /// (`package`, `source`, `.build`) never collide with them.
@@ -45,7 +49,10 @@ public struct StateTree: Sendable, Hashable {
 
     public func reindexMarker(release: String) -> FilePath { reindexMarkers.appending(release) }
 
-    public func staging(_ transaction: String) -> FilePath { directory.appending(".stage").appending(transaction) }
+    /// `.stage`: one directory per install transaction, while it runs.
+    public var stagingDirectory: FilePath { directory.appending(".stage") }
+
+    public func staging(_ transaction: String) -> FilePath { stagingDirectory.appending(transaction) }
 
     public func installRecord(_ name: String, _ version: String, release: String, arch: String) -> FilePath {
         kernel(name, version, release: release, arch: arch).appending("installed")
@@ -104,8 +111,11 @@ public struct StateTree: Sendable, Hashable {
     /// The `dkms_tree` a build for `release`/`arch` sees: its build directory is `<this>/<name>/<version>/build`,
     /// so builds for different kernels never share one.
     public func scratchTree(release: String, arch: String) -> FilePath {
-        directory.appending(".build").appending(release).appending(arch)
+        scratchDirectory.appending(release).appending(arch)
     }
+
+    /// `.build`: the build scratch copies, which exist only while the command holding the lock builds them.
+    public var scratchDirectory: FilePath { directory.appending(".build") }
 
     /// Where each kernel's headers digest is remembered with the stamp it was computed for (`.kernels/<release>`).
     public var kernelDigests: FilePath { directory.appending(".kernels") }

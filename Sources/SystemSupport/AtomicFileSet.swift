@@ -6,8 +6,8 @@ import SystemPackage
 
 /// Replaces a set of files in one directory as one change: either every member is replaced or none is.
 ///
-/// Every member is first written to a temp file in the destination directory (`O_CREAT|O_EXCL`, mode 0644 less
-/// the umask) and fsynced. Each existing member is then kept as a hard link, and only then are the temp files
+/// Every member is first written to a temp file in the destination directory (`NAME.kmodmgr-PID-N.tmp`, see
+/// `TemporaryName`; `O_CREAT|O_EXCL`, mode 0644 less the umask) and fsynced. Each existing member is then kept as a hard link, and only then are the temp files
 /// renamed over their targets. If a write fails, nothing was replaced; if a rename fails, the members already
 /// replaced are put back from their links. Temp files and links are removed either way, and the directory is
 /// fsynced after a successful publication.
@@ -49,13 +49,14 @@ public struct AtomicFileSet {
             for index in members.indices { try members[index].keepPrevious() }
         } catch { throw .notPublished(error) }
         for index in members.indices {
+            FaultInjection.point("before renaming a member of a file set into place")
             guard Self.rename(members[index].temp, members[index].final) == 0 else {
                 let error = SystemError("rename into place", path: members[index].final, errno: Errno(rawValue: errno))
                 let restored = members[..<index].allSatisfy { $0.restorePrevious() }
                 throw restored ? .notPublished(error) : .partlyPublished(error)
             }
             members[index].isPublished = true
-            FaultInjection.point()
+            FaultInjection.point("after renaming a member of a file set into place")
         }
         guard durable else { return }
         do { try Self.syncDirectory(directory) } catch { throw .publishedWithoutSync(error) }
@@ -65,8 +66,8 @@ public struct AtomicFileSet {
     /// mid-publication leaves (names with the pid keep live runs apart; the lock keeps them from overlapping).
     private func removeAbandonedTemps(of names: [String]) {
         for entry in DirectoryListing.names(in: directory) {
-            guard names.contains(where: { entry.hasPrefix($0 + ".kmodmgr-") }),
-                entry.hasSuffix(".tmp") || entry.hasSuffix("-previous")
+            guard let temporary = TemporaryName.parse(entry), temporary.pattern == .setMember || temporary.pattern == .setPrevious,
+                names.contains(temporary.target)
             else { continue }
             _ = unlinkPath(directory.appending(entry))
         }
@@ -82,7 +83,7 @@ public struct AtomicFileSet {
 
         /// Links the current file (if any) under a spare name, so it can be put back.
         mutating func keepPrevious() throws(SystemError) {
-            let link = FilePath("\(final).kmodmgr-\(getpid())-previous")
+            let link = TemporaryName.make(.setPrevious, for: final)
             _ = unlinkPath(link)
             let linked = final.withPlatformString { from in link.withPlatformString { Glibc.link(from, $0) } }
             if linked == 0 {
@@ -113,7 +114,7 @@ public struct AtomicFileSet {
     static func writeTemp(_ contents: [UInt8], nextTo final: FilePath, sync: Bool) throws(SystemError) -> FilePath {
         var attempt = 0
         while true {
-            let temp = FilePath("\(final).kmodmgr-\(getpid())-\(attempt).tmp")
+            let temp = TemporaryName.make(.setMember, for: final, attempt: attempt)
             let fd = temp.withPlatformString { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
             if fd < 0 {
                 let error = Errno(rawValue: errno)
