@@ -19,10 +19,13 @@ public struct BuildPlan: Sendable, Hashable {
     /// Lines written at the top of the log (package, kernel, compiler…).
     public let header: [String]
     public let steps: [BuildStep]
+    /// How long the whole build may take; each step gets what is left of it (nil: no limit).
+    public let timeLimit: Duration?
 
-    public init(header: [String], steps: [BuildStep]) {
+    public init(header: [String], steps: [BuildStep], timeLimit: Duration? = nil) {
         self.header = header
         self.steps = steps
+        self.timeLimit = timeLimit
     }
 }
 

@@ -40,21 +40,30 @@ public enum BuildRunner {
             try write(
                 "\n## \(step.name): \(step.request.commandLine)\n## in \(step.request.workingDirectory)\(who)\n", to: log,
                 file: logFile)
+            var request = step.request
+            if let limit = plan.timeLimit {
+                // What is left of the build's limit (at least a second: `timeout` counts whole seconds).
+                let left = limit - (clock.now - start)
+                request.timeLimit = min(request.timeLimit ?? left, max(left, .seconds(1)))
+            }
             let finished: LoggedProcess
             do {
-                finished = try await ProcessRunner.run(step.request, appendingOutputTo: log)
+                finished = try await ProcessRunner.run(request, appendingOutputTo: log)
             } catch {
                 throw .launch(error)
             }
+            var termination = finished.termination
+            if case .timedOut = termination, step.request.timeLimit == nil, let limit = plan.timeLimit {
+                termination = .timedOut(limit)  // the build's limit ran out during this step
+            }
             let outcome = StepOutcome(
-                name: step.name, commandLine: step.request.commandLine, termination: finished.termination,
-                elapsed: finished.elapsed)
+                name: step.name, commandLine: step.request.commandLine, termination: termination, elapsed: finished.elapsed)
             outcomes.append(outcome)
             // The step's output may not end with a newline: the status line starts on a line of its own.
             let separator = endsWithNewline(log) ? "" : "\n"
             try write(
-                "\(separator)## \(step.name): \(finished.termination) after \(finished.elapsed.secondsText) s\n", to: log, file: logFile)
-            if !finished.termination.succeeded { break }
+                "\(separator)## \(step.name): \(termination) after \(finished.elapsed.secondsText) s\n", to: log, file: logFile)
+            if !termination.succeeded { break }
         }
         fsync(log.rawValue)
         return BuildLog(outcomes: outcomes, logFile: logFile, elapsed: clock.now - start)

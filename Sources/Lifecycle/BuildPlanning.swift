@@ -13,7 +13,7 @@ enum BuildPlanning {
 
     static func plan(
         manifest: PackageManifest, kernel: Kernel, preflight: PreflightReport? = nil, buildDirectory: FilePath, jobs: Int,
-        identity: ProcessIdentity?
+        identity: ProcessIdentity?, timeLimit: Duration? = nil
     ) -> BuildPlan {
         let toolchain = preflight?.toolchain
         let cross = crossVariables(toolchain)
@@ -29,7 +29,9 @@ enum BuildPlanning {
                 name: name,
                 request: ProcessRequest(
                     executable: executable, arguments: arguments, environment: environment,
-                    workingDirectory: buildDirectory, identity: identity))
+                    workingDirectory: buildDirectory, identity: identity,
+                    sandbox: identity == nil
+                        ? nil : Sandbox(writableDirectory: buildDirectory, readDirectory: FilePath(kernel.buildDirectory))))
         }
         var steps = [BuildStep]()
         for patch in manifest.patches {
@@ -47,9 +49,14 @@ enum BuildPlanning {
                 + (toolchain.map { ", run as \($0.compiler)" + ($0.crossCompile.map { " (cross, \($0))" } ?? "") } ?? ""),
             "dkms.conf evaluated by: \(manifest.evaluation.rawValue)",
             "preflight: " + (preflight.map(preflightSummary) ?? "not run"),
+            "sandbox: "
+                + (identity == nil
+                    ? "none (kmodmgr is not root)"
+                    : "own PID and mount namespaces, private /tmp, read-only but \(buildDirectory), each step's processes ended with it"),
+            "time limit: " + (timeLimit.map { "\($0.components.seconds) s for the whole build" } ?? "none"),
             "environment: " + environment.keys.sorted().map { "\($0)=\(environment[$0]!)" }.joined(separator: " "),
         ]
-        return BuildPlan(header: header, steps: steps)
+        return BuildPlan(header: header, steps: steps, timeLimit: timeLimit)
     }
 
     /// `ok in 1.84 ms`, or the findings' severities and codes (the build went on: none was fatal).

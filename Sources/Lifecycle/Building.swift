@@ -218,7 +218,7 @@ struct KernelBuild {
 
         let plan = BuildPlanning.plan(
             manifest: manifest, kernel: kernel, preflight: preflight, buildDirectory: scratch, jobs: context.parallelJobs,
-            identity: context.buildIdentity)
+            identity: context.buildIdentity, timeLimit: context.settings.buildTimeLimit)
         for step in plan.steps {
             context.step("\(name)/\(version), \(kernel.release): \(step.name): \(step.request.commandLine)")
         }

@@ -11,6 +11,9 @@ public struct Settings: Sendable, Equatable {
     public var allowShellManifests = true
     /// How long a dkms.conf may take to evaluate in bash.
     public var manifestTimeLimit: Duration = .seconds(10)
+    /// How long one package's build for one kernel may take before it is ended, with every process it started
+    /// (`build_time_limit` in seconds; 0: no limit).
+    public var buildTimeLimit: Duration? = .seconds(1800)
     /// Parallel jobs per build (`-j`); 0 means the number of online CPUs.
     public var jobs = 0
     /// Where package sources are registered (`/usr/src`).
@@ -82,6 +85,9 @@ public struct Settings: Sendable, Equatable {
             case "manifest_time_limit":
                 guard let seconds = Int(value), seconds > 0 else { throw invalid() }
                 settings.manifestTimeLimit = .seconds(seconds)
+            case "build_time_limit":
+                guard let seconds = Int(value), seconds >= 0 else { throw invalid() }
+                settings.buildTimeLimit = seconds == 0 ? nil : .seconds(seconds)
             case "jobs":
                 guard let jobs = Int(value), jobs >= 0 else { throw invalid() }
                 settings.jobs = jobs

@@ -38,10 +38,12 @@ public struct ProcessRequest: Sendable, Hashable {
     /// After this long the child and everything it started are killed (through coreutils' `timeout`, which signals
     /// its whole process group).
     public var timeLimit: Duration?
+    /// The namespaces the child runs in, when kmodmgr is root (see `Sandbox`); nil: none.
+    public var sandbox: Sandbox?
 
     public init(
         executable: FilePath, arguments: [String] = [], environment: [String: String] = [:], workingDirectory: FilePath,
-        identity: ProcessIdentity? = nil, timeLimit: Duration? = nil
+        identity: ProcessIdentity? = nil, timeLimit: Duration? = nil, sandbox: Sandbox? = nil
     ) {
         self.executable = executable
         self.arguments = arguments
@@ -49,6 +51,7 @@ public struct ProcessRequest: Sendable, Hashable {
         self.workingDirectory = workingDirectory
         self.identity = identity
         self.timeLimit = timeLimit
+        self.sandbox = sandbox
     }
 
     /// The command line as a shell would show it, for logs.
@@ -138,7 +141,8 @@ public enum ProcessRunner {
     /// hang the child; `posix_spawn` of `setpriv` cannot.
     private static let setprivProgram: FilePath = "/usr/bin/setpriv"
 
-    /// The argv actually spawned: the request's, behind `setpriv` for another identity and `timeout` for a limit.
+    /// The argv actually spawned: the request's, behind `setpriv` for another identity, `unshare` for a sandbox and
+    /// `timeout` for a limit (outermost, so that it ends the namespace too).
     private static func spawnedCommand(_ request: ProcessRequest) -> (FilePath, [String]) {
         var executable = request.executable
         var arguments = request.arguments
@@ -146,6 +150,10 @@ public enum ProcessRunner {
             arguments =
                 ["--reuid=\(identity.userID)", "--regid=\(identity.groupID)", "--clear-groups", "--", executable.string] + arguments
             executable = setprivProgram
+        }
+        if let sandbox = request.sandbox, geteuid() == 0 {
+            arguments = sandbox.arguments() + [executable.string] + arguments
+            executable = Sandbox.unshareProgram
         }
         if let limit = request.timeLimit {
             let seconds = max(1, limit.components.seconds)

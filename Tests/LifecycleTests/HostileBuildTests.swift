@@ -52,4 +52,52 @@ import Testing
         }
         #expect(!root.exists("lib/modules/\(kernel)/updates/kmodmgr/\(attack.module).ko"))
     }
+
+    /// A build that writes outside its directory and leaves a process behind: the write is refused (read-only
+    /// view), the process is ended with the step and named in the log; a build that never ends is ended at the
+    /// configured limit with everything it started, and the log says so.
+    @Test(.timeLimit(.minutes(2))) func buildsStayInTheirSandboxAndEnd() throws {
+        let root = try LifecycleRoot()
+        let kernel = root.kernels.last!
+        // A sleep of a duration nothing else on the machine uses, so that pgrep finds only the build's.
+        let seconds = 400_000 + Int(getpid()) % 100_000
+        let marker = "sleep \(seconds)"
+        try FileManager.default.createDirectory(at: root.directory.path("etc/kmodmgr"), withIntermediateDirectories: true)
+        try "build_time_limit=3\n".write(to: root.directory.path("etc/kmodmgr/kmodmgr.conf"), atomically: true, encoding: .utf8)
+        func package(_ name: String, make: String) throws -> String {
+            let source = root.directory.path("\(name)-1.0")
+            try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+            let manifest = "PACKAGE_NAME=\(name)\nPACKAGE_VERSION=1.0\nBUILT_MODULE_NAME[0]=kmm_hello\nDEST_MODULE_LOCATION[0]=/updates\n"
+            try (manifest + "MAKE[0]=\"\(make)\"\n").write(
+                to: source.appendingPathComponent("dkms.conf"), atomically: true, encoding: .utf8)
+            try root.kmodmgr("add", [source.path])
+            return "\(name)/1.0"
+        }
+        let escaping = try package(
+            "escaping", make: "sh -c 'touch /var/tmp/kmodmgr-\(seconds); (\(marker) &) ; touch kmm_hello.ko'")
+        let escaped = try root.kmodmgr("build", [escaping, "-k", kernel])
+        #expect(escaped.status == 0, "\(escaped.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: "/var/tmp/kmodmgr-\(seconds)"), "the build wrote outside its directory")
+        let log = try String(contentsOfFile: try #require(logs(root, "escaping", kernel).last), encoding: .utf8)
+        #expect(log.contains("/var/tmp/kmodmgr-\(seconds)': Read-only file system"), "\(log)")
+        #expect(log.contains("## left running by the step, ended with it:") && log.contains(marker), "\(log)")
+        #expect(try run("/usr/bin/pgrep", ["-f", marker]).status == 1, "the process the build left is still running")
+
+        let endless = try package("endless", make: "sh -c '(\(marker) &); \(marker)'")
+        let clock = ContinuousClock()
+        let start = clock.now
+        let stopped = try root.kmodmgr("build", [endless, "-k", kernel])
+        #expect(clock.now - start < .seconds(30))
+        #expect(stopped.status == 10 && stopped.standardError.contains("killed after the time limit of 3 s"), "\(stopped.standardError)")
+        let endlessLog = try String(contentsOfFile: try #require(logs(root, "endless", kernel).last), encoding: .utf8)
+        #expect(endlessLog.contains("/usr/bin/timeout: sending signal TERM"), "\(endlessLog)")
+        #expect(try run("/usr/bin/pgrep", ["-f", marker]).status == 1, "a process of the ended build is still running")
+    }
+
+    private func logs(_ root: LifecycleRoot, _ name: String, _ kernel: String) throws -> [String] {
+        let directory = root.directory.path("var/lib/kmodmgr/\(name)/1.0/\(kernel)/x86_64/log")
+        return try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().map {
+            directory.appendingPathComponent($0).path
+        }
+    }
 }
