@@ -4,9 +4,10 @@ import SystemSupport
 /// Compression and decompression of whole buffers and files, in-process, with the settings the kernel's own
 /// `modules_install` uses (so the in-kernel decompressor and libkmod accept the result).
 public enum Codec {
-    /// The largest module kmodmgr decompresses into memory. Real modules are under 100 MiB; this stops a
-    /// decompression bomb long before it exhausts memory.
-    public static let decompressedSizeLimit = 1 << 30
+    /// The largest module kmodmgr decompresses into memory: what a module can be. Debian's largest (amdgpu) is
+    /// 20 MiB, unstripped builds with debug information stay well under 256 MiB; a decompression bomb is refused
+    /// at this size, after at most about one and a half times it in memory (the buffer doubles as it grows).
+    public static let decompressedSizeLimit = 256 << 20
 
     /// Input slice fed to a stream per call; keeps each C call within its 32-bit length fields.
     static let inputChunkSize = 1 << 20

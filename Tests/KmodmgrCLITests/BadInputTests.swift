@@ -49,4 +49,23 @@ import Testing
         #expect(result.status == 64)
         #expect(result.standardError.contains("Missing expected argument"))
     }
+
+    /// A decompression bomb (400 MB of zeros in a few KB of xz, zstd or gzip named like a module) is refused at
+    /// the size a module can be, with one line naming the file, after at most about one and a half times that in
+    /// memory (peak RSS measured by GNU time).
+    @Test(arguments: [("xz", ["-T1", "-0", "-C", "crc32"]), ("zst", ["-q", "-3"]), ("gz", ["-1"])])
+    func decompressionBombsAreRefusedAtAModulesSize(_ suffix: String, _ options: [String]) throws {
+        let directory = try TemporaryDirectory()
+        let bomb = directory.path("bomb.ko.\(suffix)")
+        let tool = ["xz": "xz", "zst": "zstd", "gz": "gzip"][suffix]!
+        let made = try run(
+            "/bin/sh", ["-c", "head -c 400000000 /dev/zero | \(tool) \(options.joined(separator: " ")) > \"$1\"", "sh", bomb.path])
+        #expect(made.status == 0, "\(made.standardError)")
+        let measured = try run("/usr/bin/time", ["-f", "peak %M", try kmodmgrBinary(), "modinfo", bomb.path])
+        #expect(measured.status == 1)
+        #expect(measured.standardError.contains("'\(bomb.path)': "), "\(measured.standardError)")
+        #expect(measured.standardError.contains("data expands past the 256 MiB limit"), "\(measured.standardError)")
+        let peak = measured.standardError.split(separator: "\n").last { $0.hasPrefix("peak ") }.flatMap { Int($0.dropFirst(5)) }
+        #expect((peak ?? .max) < 600_000, "peak RSS \(peak ?? -1) KB")
+    }
 }
