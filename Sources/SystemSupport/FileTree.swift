@@ -83,13 +83,19 @@ public enum FileTree {
         }
     }
 
-    /// Copies one regular file, with `mode`, through a buffer.
+    /// Copies one regular file, with `mode`, through a buffer. `source` is opened without following a link and
+    /// without blocking, and must still be a regular file: a tree swapped under the copy (a file replaced by a link
+    /// to a root-only file, or by a FIFO, between the walk and the open) is refused, not followed.
     public static func copyFile(_ source: FilePath, to target: FilePath, mode: UInt32 = 0o644, owner: ProcessIdentity? = nil)
         throws(SystemError)
     {
-        let input = open(source.string, O_RDONLY | O_CLOEXEC)
+        let input = open(source.string, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard input >= 0 else { throw SystemError("open", path: source, errno: Errno(rawValue: errno)) }
         defer { close(input) }
+        var info = stat()
+        guard fstat(input, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw SystemError("copy (not a regular file)", path: source, errno: .invalidArgument)
+        }
         let output = open(target.string, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode))
         guard output >= 0 else { throw SystemError("create", path: target, errno: Errno(rawValue: errno)) }
         defer { close(output) }
