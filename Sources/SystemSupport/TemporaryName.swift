@@ -95,7 +95,8 @@ public struct TemporaryName: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether process `pid` may still be working on its temp files: it exists, is not a zombie, and is a kmodmgr
-    /// (its command name, or its executable, is `kmodmgr`). When that cannot be told (no `/proc`), it may be.
+    /// (its command name is `kmodmgr`, or its executable's name is, `kmodmgr (deleted)` once an upgrade replaced it).
+    /// When that cannot be told (no `/proc`), it may be.
     /// A pid the kernel does not know, a zombie, or another program that got the pid since, is not.
     public static func ownerIsRunning(_ pid: Int32) -> Bool {
         guard pid > 0 else { return false }
@@ -107,13 +108,13 @@ public struct TemporaryName: Sendable, Hashable, CustomStringConvertible {
         if state == UInt8(ascii: "Z") || state == UInt8(ascii: "X") { return false }
         let command = String(decoding: stat[(open + 1)..<close], as: UTF8.self)
         if command == "kmodmgr" { return true }
-        // The command name is the executable's name at exec time, at most 15 bytes: a renamed or long-named
-        // kmodmgr binary is recognised by its executable (`kmodmgr (deleted)` after an upgrade replaced it).
+        // The command name is what exec was given (a link's name), or what the process set: the executable decides.
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink("/proc/\(pid)/exe", &buffer, buffer.count - 1)
         guard count > 0 else { return false }
         let executable = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return executable.split(separator: "/").last?.hasPrefix("kmodmgr") ?? false
+        let name = executable.split(separator: "/").last ?? ""
+        return name == "kmodmgr" || name == "kmodmgr (deleted)"
     }
 
     /// `HEAD` + `marker` + a number at the end of `bytes`, with a non-empty HEAD and the number in canonical decimal

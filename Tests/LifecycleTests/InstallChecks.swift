@@ -60,17 +60,20 @@ extension LifecycleRoot {
     }
 
     /// The three-way agreement the install issue demands, as a list of what is wrong (empty when all agree):
-    /// - nothing is left of a transaction (journal, re-index marker, staged files);
+    /// - nothing is left of a transaction or a build (journal, re-index marker, staged files, scratch copy), and no
+    ///   temp file of kmodmgr's anywhere under the root (`leftovers()`);
     /// - every install record's files exist with the recorded digests, and every module file outside `kernel/`
     ///   belongs to a record;
     /// - every in-tree file is as copied, unless a record says it was moved aside (then its backup exists);
     /// - the index equals depmod's.
     func agreement(_ kernel: String, inTree: [String: [UInt8]]) throws -> [String] {
         var problems = [String]()
-        for leftover in [".journal", ".reindex", ".stage"] {
+        for leftover in [".journal", ".reindex", ".stage", ".build"] {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory.path("var/lib/kmodmgr/\(leftover)").path)) ?? []
             if !entries.isEmpty { problems.append("left in \(leftover): \(entries)") }
         }
+        let temps = try leftovers()
+        if !temps.isEmpty { problems.append("temp files left: \(temps)") }
         var recorded = Set<String>()
         var displaced = Set<String>()
         for record in try installRecords(kernel) {
@@ -100,6 +103,21 @@ extension LifecycleRoot {
             }
         }
         return problems + (try indexDifferences(kernel))
+    }
+
+    /// Every path under the root (the whole tree, headers included) named as kmodmgr names what is on its way into
+    /// place — `NAME.tmp-PID`, `NAME.kmodmgr-PID-N.tmp`, `NAME.kmodmgr-PID-previous`, `NAME.kmodmgr-tmp-PID`,
+    /// `STAMP-PID.partial` — or anything resembling those, relative to the root. The shapes are written out here,
+    /// loosely, not taken from kmodmgr: nothing else in a test root is named so (the parse cache,
+    /// `modules.kmodmgr-cache.bin`, has no digit after the dash).
+    func leftovers() throws -> [String] {
+        let found = try run(
+            "find",
+            [
+                path, "(", "-name", "*.tmp-[0-9]*", "-o", "-name", "*.kmodmgr-[0-9]*", "-o", "-name", "*.kmodmgr-tmp-*", "-o", "-name",
+                "*.partial", ")", "-print",
+            ])
+        return found.standardOutput.split(separator: "\n").map { String($0.dropFirst(path.count + 1)) }.sorted()
     }
 
     /// The install records (`installed`) of every package for `kernel`, as text.
