@@ -16,8 +16,9 @@ import SystemSupport
 /// - `updates/kmodmgr` below it, where installs go by default (flat);
 /// - the directory of every file a journal or install record names (modules placed by `DEST_MODULE_LOCATION`,
 ///   in-tree modules moved aside and put back) — never a walk of the kernel's own tree;
-/// - the source tree, for a source copy of `add` (`NAME.kmodmgr-tmp-PID`) — only when NAME is there: otherwise the
-///   copy may be the only one (killed between removing NAME and renaming the copy), and it stays.
+/// - the source tree, for a source copy of `add` (`NAME.kmodmgr-tmp-PID`) — unless NAME is missing and a registered
+///   package's source: then the copy may be its only one (`add --force` killed between removing NAME and renaming
+///   the copy), and it stays.
 /// Under `lib/modules` only a temp of a module file (`*.ko`, `*.ko.xz`…) or of an index file (`modules.*`) is taken.
 enum LeftoverSweep {
     /// Whether a temp's maker is gone: no such process, a zombie, another program since — or this very process:
@@ -52,8 +53,13 @@ enum LeftoverSweep {
             if !directory.starts(with: stateDirectory) { search(directory, patterns: [.file]) }
         }
         let sourceTree = context.root.resolve(FilePath(context.settings.sourceTree))
+        let registeredSources = Set(
+            context.state.packages().compactMap { try? context.state.package($0.name, $0.version) }.map {
+                context.root.resolve(FilePath($0.source))
+            })
         found += TemporaryName.leftovers(in: sourceTree, patterns: [.directoryCopy]) { name in
-            isAbandoned(name) && FileTree.exists(sourceTree.appending(name.target))
+            let target = sourceTree.appending(name.target)
+            return isAbandoned(name) && (FileTree.exists(target) || !registeredSources.contains(target))
         }
         var seen = Set<FilePath>()
         return found.filter { seen.insert($0.path).inserted }

@@ -136,6 +136,7 @@ import Testing
         let removedDirectories = [
             "\(kernelState)/20260101T000000Z-\(dead).partial", "\(state)/.build/\(kernel)",
             "\(state)/.stage/20260101T000000Z-\(dead)-1", "usr/src/hello-1.0.kmodmgr-tmp-\(dead)",
+            "usr/src/unregistered-1.0.kmodmgr-tmp-\(dead)",
         ]
         let keptFiles = [
             // A live kmodmgr's.
@@ -157,8 +158,9 @@ import Testing
             #expect(FileManager.default.createFile(atPath: url.path, contents: Data("x".utf8)))
         }
         #expect(chown(root.directory.path(keptFiles.last!).path, 65534, 65534) == 0)
-        // Right shape, wrong kind: a directory or a link where kmodmgr makes a file; a source copy whose target is
-        // missing (it may be the only copy).
+        // Right shape, wrong kind: a directory or a link where kmodmgr makes a file. And a source copy whose target
+        // is missing but registered (`add --force` killed between removing it and renaming the copy): the only copy.
+        try root.writeRecord("var/lib/kmodmgr/gone/1.0/package", "name=gone\nversion=1.0\nsource=/usr/src/gone-1.0\nadded=1\n")
         let keptOthers = [
             "\(modules)/updates/kmodmgr/dir.ko.tmp-\(dead)", "\(modules)/updates/kmodmgr/link.ko.tmp-\(dead)",
             "usr/src/gone-1.0.kmodmgr-tmp-\(dead)",
@@ -167,8 +169,10 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: root.directory.path(keptOthers[1]).path, withDestinationPath: "kmm_hello.ko")
         try FileManager.default.createDirectory(at: root.directory.path(keptOthers[2]), withIntermediateDirectories: true)
 
+        // (status fails for the package whose source is missing, and only for it.)
         let status = try root.kmodmgr("status", [])
-        #expect(status.status == 0, "\(status.standardError)")
+        #expect(status.status == 1 && status.standardOutput.contains("gone/1.0: added (BROKEN: source /usr/src/gone-1.0 is missing)"))
+        #expect(status.standardOutput.split(separator: "\n").filter { $0.contains("BROKEN") }.count == 1, "\(status.standardOutput)")
         for path in removedFiles + removedDirectories { #expect(!linkExists(root.directory.path(path).path), "\(path) was left") }
         for path in keptFiles + keptOthers { #expect(linkExists(root.directory.path(path).path), "\(path) was removed") }
         let note = "removed what an interrupted kmodmgr left (\(removedFiles.count + removedDirectories.count)): "
@@ -332,6 +336,13 @@ private func linkExists(_ path: String) -> Bool {
 }
 
 extension LifecycleRoot {
+    /// Writes a file under the root, making its directory.
+    func writeRecord(_ relative: String, _ text: String) throws {
+        let url = directory.path(relative)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: false, encoding: .utf8)
+    }
+
     /// A copy of the state tree and of a kernel's module directory, to start runs from (`restore`).
     func save(_ kernel: String) throws -> TemporaryDirectory {
         let saved = try TemporaryDirectory()
