@@ -161,6 +161,7 @@ struct ShellSubsetLexer {
             switch byte {
             case newline: position += 1
             case UInt8(ascii: "#"): skipComment()
+            case UInt8(ascii: ";"): throw .syntax(message: "unexpected ';' in an array list", at: location())
             case UInt8(ascii: ")"):
                 position += 1
                 return elements
