@@ -97,7 +97,7 @@ public struct InstallRecord: Sendable, Equatable {
         return record
     }
 
-    init(_ record: RecordFormat, file: FilePath) throws(StateError) {
+    public init(_ record: RecordFormat, file: FilePath) throws(StateError) {
         func required(_ key: String) throws(StateError) -> String { try record.required(key, file: file) }
         func fields(_ key: String, count: Int) throws(StateError) -> [[String]] {
             var result = [[String]]()

@@ -65,7 +65,7 @@ public struct Journal: Sendable, Equatable {
         return record
     }
 
-    init(_ record: RecordFormat, file: FilePath) throws(StateError) {
+    public init(_ record: RecordFormat, file: FilePath) throws(StateError) {
         func required(_ key: String) throws(StateError) -> String { try record.required(key, file: file) }
         guard let action = Action(rawValue: try required("action")) else {
             throw .malformedRecord(file: file.string, line: 0, reason: "unknown action '\(record.value("action") ?? "")'")

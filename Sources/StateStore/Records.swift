@@ -25,7 +25,7 @@ public struct PackageRecord: Sendable, Equatable {
         return record
     }
 
-    init(_ record: RecordFormat, file: FilePath) throws(StateError) {
+    public init(_ record: RecordFormat, file: FilePath) throws(StateError) {
         func required(_ key: String) throws(StateError) -> String { try record.required(key, file: file) }
         self.init(
             name: try required("name"), version: try required("version"), source: try required("source"),
@@ -105,7 +105,7 @@ public struct BuildRecord: Sendable, Equatable {
         return record
     }
 
-    init(_ record: RecordFormat, file: FilePath) throws(StateError) {
+    public init(_ record: RecordFormat, file: FilePath) throws(StateError) {
         func required(_ key: String) throws(StateError) -> String { try record.required(key, file: file) }
         guard let state = BuildState(rawValue: try required("state")) else {
             throw .malformedRecord(file: file.string, line: 1, reason: "unknown state '\(record.value("state") ?? "")'")
