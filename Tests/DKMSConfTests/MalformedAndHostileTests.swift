@@ -48,6 +48,8 @@ private let header = "PACKAGE_NAME=demo\nPACKAGE_VERSION=1.0\n"
         ("\n  ; A=1", "unexpected ';' with no statement before it", 2, 3),
         ("A=${B", "unterminated ${", 1, 3),
         ("A[1]=(x)", "cannot assign a list to an array element ('A[…]=(')", 1, 6),
+        // Found by the dkmsconf fuzz target: `;` inside ( … ) made the lexer append empty words forever.
+        ("A=(;)", "unexpected ';' in an array list", 1, 4),
     ])
     func syntaxErrorsAreLocated(_ text: String, _ message: String, _ line: Int, _ column: Int) async throws {
         let error = try #require(await loadError(text))
