@@ -96,11 +96,9 @@ import Testing
         let exact = try await ProcessRunner.capture(Self.shell("head -c 4096 /dev/zero"), limit: 4096)
         #expect(exact.standardOutput == [UInt8](repeating: 0, count: 4096))
 
-        let start = ContinuousClock.now
         let endless = await #expect(throws: ProcessLaunchError.self) {
             _ = try await ProcessRunner.capture(Self.shell("yes"), limit: 4096)
         }
-        #expect(ContinuousClock.now - start < .seconds(10))
         #expect(endless?.commandLine == "/bin/sh -c yes sh")
         #expect(endless?.description.contains("4096") == true, "\(String(describing: endless))")
     }
