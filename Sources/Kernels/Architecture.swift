@@ -18,8 +18,24 @@ public struct Architecture: Sendable, Hashable {
         .init(machine: "ppc64", kbuild: "powerpc", gnuTriplet: "powerpc64-linux-gnu", elfMachine: 21),
         .init(machine: "s390x", kbuild: "s390", gnuTriplet: "s390x-linux-gnu", elfMachine: 22),
         .init(machine: "riscv64", kbuild: "riscv", gnuTriplet: "riscv64-linux-gnu", elfMachine: 243),
+        .init(machine: "riscv32", kbuild: "riscv", gnuTriplet: "riscv32-linux-gnu", elfMachine: 243),
         .init(machine: "loongarch64", kbuild: "loongarch", gnuTriplet: "loongarch64-linux-gnu", elfMachine: 258),
     ]
+
+    /// The architecture a kernel's Kconfig is for, nil when none of the known ones.
+    public static func configured(by config: KernelConfig) -> Architecture? {
+        let machine: String? =
+            if config.isEnabled("CONFIG_X86_64") { "x86_64" } else if config.isEnabled("CONFIG_X86_32") {
+                "i686"
+            } else if config.isEnabled("CONFIG_ARM64") { "aarch64" } else if config.isEnabled("CONFIG_ARM") {
+                "armv7l"
+            } else if config.isEnabled("CONFIG_PPC64") {
+                config.isEnabled("CONFIG_CPU_LITTLE_ENDIAN") ? "ppc64le" : "ppc64"
+            } else if config.isEnabled("CONFIG_S390") { "s390x" } else if config.isEnabled("CONFIG_RISCV") {
+                config.isEnabled("CONFIG_64BIT") ? "riscv64" : "riscv32"
+            } else if config.isEnabled("CONFIG_LOONGARCH") { "loongarch64" } else { nil }
+        return machine.flatMap(named)
+    }
 
     /// The architecture of ELF machine `number` (the first of two sharing it: ppc64le before ppc64).
     public static func of(elfMachine number: UInt16) -> Architecture? {

@@ -120,16 +120,7 @@ public enum KernelInventory {
 
     /// The `uname -m` name of the kernel's architecture, from its config; the running machine's when unknown.
     public static func arch(from config: KernelConfig?) -> String {
-        if let config {
-            if config.isEnabled("CONFIG_X86_64") { return "x86_64" }
-            if config.isEnabled("CONFIG_X86_32") { return "i686" }
-            if config.isEnabled("CONFIG_ARM64") { return "aarch64" }
-            if config.isEnabled("CONFIG_ARM") { return "armv7l" }
-            if config.isEnabled("CONFIG_PPC64") { return config.isEnabled("CONFIG_CPU_LITTLE_ENDIAN") ? "ppc64le" : "ppc64" }
-            if config.isEnabled("CONFIG_S390") { return "s390x" }
-            if config.isEnabled("CONFIG_RISCV") { return config.isEnabled("CONFIG_64BIT") ? "riscv64" : "riscv32" }
-            if config.isEnabled("CONFIG_LOONGARCH") { return "loongarch64" }
-        }
+        if let configured = config.flatMap(Architecture.configured(by:)) { return configured.machine }
         var name = utsname()
         uname(&name)
         return withUnsafeBytes(of: name.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }

@@ -31,12 +31,10 @@ struct DoctorCommand: AsyncParsableCommand {
         let context = try options.context(diagnostics: StandardErrorDiagnostics())
         let releases = kernels.releases(root: context.root)
         let reference = try selection.reference()
-        var diagnoses = [Diagnosing.KernelDiagnosis]()
+        let diagnoses: [Diagnosing.KernelDiagnosis]
         do {
-            for release in releases {
-                diagnoses += try await Diagnosing.diagnose(
-                    reference, releases: [release], arch: kernels.arch(for: release), kernelSourceDirectory: nil, context: context)
-            }
+            diagnoses = try await Diagnosing.diagnose(
+                reference, releases: releases, arches: kernels.arches(root: context.root), kernelSourceDirectory: nil, context: context)
         } catch {
             throw fail(error)
         }

@@ -15,7 +15,8 @@ struct Kmodmgr: ParsableCommand {
             loads and unloads them through libkmod (load, unload), and keeps initramfs images in step \
             (initramfs); the kernel hooks its package installs run it when kernels come and go. Every mutating \
             command holds one lock and journals what it changes under /lib/modules, so a crash at any instant is \
-            finished or undone by the next command.
+            finished or undone by the next command. Options every command takes (--root, --verbose, -q, --no-wait) \
+            may also come before its name.
             """,
         version: kmodmgrVersion,
         subcommands: [

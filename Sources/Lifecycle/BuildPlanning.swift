@@ -8,7 +8,6 @@ import SystemSupport
 /// Turns a manifest and a kernel into the `BuildPlan` that builds it: patches, `PRE_BUILD`, the make command,
 /// `POST_BUILD` — each with an exact environment, in the scratch build directory, as the build user.
 enum BuildPlanning {
-    static let searchPath = "/usr/sbin:/usr/bin:/sbin:/bin"
     static let bash: FilePath = "/bin/bash"
 
     static func plan(
@@ -69,7 +68,7 @@ enum BuildPlanning {
     /// environment leaks in (DKMS also clears `CC`, `CFLAGS`… — here they are simply never set).
     static func environment(manifest: PackageManifest, kernel: Kernel, jobs: Int) -> [String: String] {
         [
-            "PATH": searchPath, "LC_ALL": "C", "HOME": "/nonexistent",
+            "PATH": BuildSearchPath.variable, "LC_ALL": "C", "HOME": "/nonexistent",
             "kernelver": kernel.release, "arch": kernel.arch, "module": manifest.name, "module_version": manifest.version,
             "kernel_source_dir": kernel.buildDirectory,
         ]
@@ -118,12 +117,6 @@ enum BuildPlanning {
 
     /// `program` looked up in the fixed search path (an absolute path is taken as is).
     static func resolve(_ program: String) -> FilePath? {
-        if program.hasPrefix("/") { return FilePath(program) }
-        guard !program.contains("/") else { return nil }
-        for directory in searchPath.split(separator: ":") {
-            let candidate = FilePath(String(directory)).appending(program)
-            if FileTree.exists(candidate) { return candidate }
-        }
-        return nil
+        program.hasPrefix("/") ? FilePath(program) : BuildSearchPath.find(program)
     }
 }

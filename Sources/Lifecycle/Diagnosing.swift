@@ -17,14 +17,16 @@ public enum Diagnosing {
 
     /// Diagnoses each kernel of `releases` (and `reference`'s package for it, when given). Reads only: no lock.
     public static func diagnose(
-        _ reference: PackageReference?, releases: [String], arch: String?, kernelSourceDirectory: FilePath?,
+        _ reference: PackageReference?, releases: [String], arches: [String: String] = [:], kernelSourceDirectory: FilePath?,
         context: LifecycleContext
     ) async throws(LifecycleError) -> [KernelDiagnosis] {
         let package = try reference.map { (reference) throws(LifecycleError) in try Building.registered(reference, context: context) }
         var diagnoses = [KernelDiagnosis]()
         for release in releases {
             let report = await Preflight.inspect(
-                request(release: release, arch: arch, kernelSourceDirectory: kernelSourceDirectory, context: context, thorough: true))
+                request(
+                    release: release, arch: arches[release], kernelSourceDirectory: kernelSourceDirectory, context: context, thorough: true)
+            )
             var packageFindings = [Finding]()
             if let package, let tree = report.buildDirectory {
                 packageFindings = await packageFindingsFor(package, report: report, tree: tree, context: context)
@@ -38,20 +40,10 @@ public enum Diagnosing {
     static func request(
         release: String, arch: String?, kernelSourceDirectory: FilePath?, context: LifecycleContext, thorough: Bool
     ) -> PreflightRequest {
-        let crossCompile = arch.flatMap(Architecture.named).flatMap { context.settings.crossCompile[$0.kbuild] }
-        return PreflightRequest(
+        PreflightRequest(
             release: release, root: context.root, buildDirectory: kernelSourceDirectory, arch: arch,
-            configuredCrossCompile: crossCompile ?? configuredCrossCompile(release: release, context: context),
-            buildIdentity: context.buildIdentity, stateDirectory: context.state.tree.directory, thorough: thorough)
-    }
-
-    /// Without `-a`, the target is the arch the kernel's headers are configured for: its configured prefix.
-    private static func configuredCrossCompile(release: String, context: LifecycleContext) -> String? {
-        guard !context.settings.crossCompile.isEmpty,
-            case .found(let tree) = context.root.resolvingLinks(FilePath("/lib/modules/\(release)/build")),
-            let architecture = Architecture.named(KernelInventory.arch(from: KernelInventory.readConfig(tree)))
-        else { return nil }
-        return context.settings.crossCompile[architecture.kbuild]
+            crossCompilePrefixes: context.settings.crossCompile, buildIdentity: context.buildIdentity,
+            stateDirectory: context.state.tree.directory, thorough: thorough)
     }
 
     private static func packageFindingsFor(

@@ -82,7 +82,7 @@ public enum Registration {
             request: ProcessRequest(
                 executable: BuildPlanning.bash, arguments: ["-c", "\(source)/\(script)"],
                 environment: [
-                    "PATH": BuildPlanning.searchPath, "LC_ALL": "C", "HOME": "/nonexistent", "PWD": source.string,
+                    "PATH": BuildSearchPath.variable, "LC_ALL": "C", "HOME": "/nonexistent", "PWD": source.string,
                     "module": package.name, "module_version": package.version,
                 ],
                 workingDirectory: source, identity: context.buildIdentity))

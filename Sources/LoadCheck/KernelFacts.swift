@@ -164,15 +164,7 @@ public struct KernelFacts: Sendable {
 
     /// The ELF machine of the kernel's architecture, from its config.
     private static func machine(config: KernelConfig?) -> UInt16? {
-        guard let config else { return nil }
-        if config.isEnabled("CONFIG_X86_64") { return 62 }
-        if config.isEnabled("CONFIG_ARM64") { return 183 }
-        if config.isEnabled("CONFIG_X86_32") { return 3 }
-        if config.isEnabled("CONFIG_ARM") { return 40 }
-        if config.isEnabled("CONFIG_RISCV") { return 243 }
-        if config.isEnabled("CONFIG_PPC64") { return 21 }
-        if config.isEnabled("CONFIG_S390") { return 22 }
-        return nil
+        config.flatMap(Architecture.configured(by:))?.elfMachine
     }
 }
 

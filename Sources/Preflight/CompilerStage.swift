@@ -6,8 +6,6 @@ import SystemSupport
 /// another architecture. Modules must be built with the kernel's compiler: another one (or another version)
 /// fails on flags it does not know, or builds modules that do not fit.
 enum CompilerStage {
-    /// The search path builds run with (kmodmgr's builds never take the caller's PATH).
-    static let searchPath = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
 
     static func inspect(
         tree: FilePath, config: KernelConfig?, target: Architecture, configuredCrossCompile: String?, thorough: Bool
@@ -68,8 +66,7 @@ enum CompilerStage {
 
     /// `program` in the build search path.
     static func find(_ program: String) -> FilePath? {
-        guard !program.contains("/") else { return FileTree.exists(FilePath(program)) ? FilePath(program) : nil }
-        return searchPath.lazy.map { FilePath($0).appending(program) }.first(where: FileTree.exists)
+        program.contains("/") ? (FileTree.exists(FilePath(program)) ? FilePath(program) : nil) : BuildSearchPath.find(program)
     }
 
     /// Debian's package for a compiler program: `gcc-12` → `gcc-12`, with the triplet `gcc-12-aarch64-linux-gnu`;
@@ -90,7 +87,7 @@ enum CompilerStage {
     private static func versionLine(of compiler: String) async -> String? {
         guard let executable = find(compiler) else { return nil }
         let request = ProcessRequest(
-            executable: executable, arguments: ["--version"], environment: ["PATH": searchPath.joined(separator: ":"), "LC_ALL": "C"],
+            executable: executable, arguments: ["--version"], environment: ["PATH": BuildSearchPath.variable, "LC_ALL": "C"],
             workingDirectory: "/", timeLimit: .seconds(10))
         guard let result = try? await ProcessRunner.capture(request), result.termination.succeeded else { return nil }
         return String(decoding: result.standardOutput, as: UTF8.self).split(separator: "\n").first.map(String.init)

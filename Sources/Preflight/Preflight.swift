@@ -55,7 +55,7 @@ public enum Preflight {
         let advice = FixAdvice(root: request.root, buildDirectory: tree)
         findings += BuildTreeStage.inspect(tree, config: config, srcarch: headersArchitecture.kbuild, advice: advice)
         let compiler = await CompilerStage.inspect(
-            tree: tree, config: config, target: target, configuredCrossCompile: request.configuredCrossCompile,
+            tree: tree, config: config, target: target, configuredCrossCompile: request.crossCompilePrefixes[target.kbuild],
             thorough: request.thorough)
         findings += compiler.findings
         let ownVermagic = request.buildDirectory == nil ? KernelFacts.ownVermagic(release: request.release, root: request.root) : nil

@@ -10,8 +10,9 @@ public struct PreflightRequest: Sendable {
     public let buildDirectory: FilePath?
     /// The architecture asked for (`-a`, `uname -m` spelling); nil for the one the headers are configured for.
     public let arch: String?
-    /// The cross prefix configured for the target arch (`cross_compile_arm64=` in kmodmgr.conf), if any.
-    public let configuredCrossCompile: String?
+    /// The cross prefixes configured per architecture, by kbuild's name (`cross_compile_arm64=` in kmodmgr.conf):
+    /// the one for the target is chosen once the headers have told the target.
+    public let crossCompilePrefixes: [String: String]
     /// The unprivileged user builds run as; nil when builds run as the caller.
     public let buildIdentity: ProcessIdentity?
     /// The state tree directory on this machine (builds happen below it).
@@ -21,14 +22,14 @@ public struct PreflightRequest: Sendable {
     public let thorough: Bool
 
     public init(
-        release: String, root: Root, buildDirectory: FilePath? = nil, arch: String? = nil, configuredCrossCompile: String? = nil,
+        release: String, root: Root, buildDirectory: FilePath? = nil, arch: String? = nil, crossCompilePrefixes: [String: String] = [:],
         buildIdentity: ProcessIdentity?, stateDirectory: FilePath, thorough: Bool = false
     ) {
         self.release = release
         self.root = root
         self.buildDirectory = buildDirectory
         self.arch = arch
-        self.configuredCrossCompile = configuredCrossCompile
+        self.crossCompilePrefixes = crossCompilePrefixes
         self.buildIdentity = buildIdentity
         self.stateDirectory = stateDirectory
         self.thorough = thorough
