@@ -75,7 +75,7 @@ public enum Autoinstalling {
                 { @Sendable () async -> (PackageRecord, Building.KernelResult) in
                     let build = await Building.buildHoldingLock(
                         package, releases: [release], arches: arch.map { [release: $0] } ?? [:], kernelSourceDirectory: nil,
-                        force: false, context: context, width: 1)
+                        force: false, context: context, width: 1, preflights: [release: preflight])
                     return (package, build[0])
                 }
             }

@@ -46,16 +46,17 @@ public enum Building {
             width: width)
     }
 
-    /// `build` for a caller that holds the state lock (install, autoinstall).
+    /// `build` for a caller that holds the state lock (install, autoinstall). `preflights`: reports the caller
+    /// already made for some releases (autoinstall checks a kernel once for all its packages).
     static func buildHoldingLock(
         _ package: PackageRecord, releases: [String], arches: [String: String] = [:], kernelSourceDirectory: FilePath?, force: Bool,
-        context: LifecycleContext, width: Int
+        context: LifecycleContext, width: Int, preflights: [String: PreflightReport] = [:]
     ) async -> [KernelResult] {
         let jobs = releases.map { release in
             { @Sendable () async -> KernelResult in
                 await buildForKernel(
                     package, release: release, arch: arches[release], kernelSourceDirectory: kernelSourceDirectory, force: force,
-                    context: context)
+                    context: context, preflight: preflights[release])
             }
         }
         return await BuildScheduler.run(jobs, width: width)
@@ -86,13 +87,18 @@ public enum Building {
     /// warnings are reported and the build goes on.
     private static func buildForKernel(
         _ package: PackageRecord, release: String, arch wanted: String?, kernelSourceDirectory: FilePath?, force: Bool,
-        context: LifecycleContext
+        context: LifecycleContext, preflight known: PreflightReport?
     ) async -> KernelResult {
         var arch = ""
         do throws(LifecycleError) {
-            let preflight = await Preflight.inspect(
-                Diagnosing.request(
-                    release: release, arch: wanted, kernelSourceDirectory: kernelSourceDirectory, context: context, thorough: false))
+            let preflight: PreflightReport
+            if let known {
+                preflight = known
+            } else {
+                preflight = await Preflight.inspect(
+                    Diagnosing.request(
+                        release: release, arch: wanted, kernelSourceDirectory: kernelSourceDirectory, context: context, thorough: false))
+            }
             arch = preflight.arch
             if let fatal = preflight.fatal {
                 return KernelResult(release: release, arch: arch, outcome: .failed(BuildFailure(reason: fatal.line)))
