@@ -282,7 +282,7 @@ struct KernelBuild {
         throws(StoreFailure) -> [BuiltModule]
     {
         let final = tree.result(name, version, release: kernel.release, arch: kernel.arch, build: build)
-        let partial = FilePath(final.string + ".partial")
+        let partial = TemporaryName.make(.partialResult, for: final)
         var modules = [BuiltModule]()
         var refusal: (String, BoundedFileRead.Failure)?
         do throws(SystemError) {

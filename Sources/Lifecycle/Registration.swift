@@ -73,7 +73,8 @@ public enum Registration {
         return Added(name: record.name, version: record.version, source: record.source, copied: copy)
     }
 
-    /// Runs `POST_ADD` in the source directory as the build user, logged; like DKMS, its failure is reported
+    /// Runs `POST_ADD` in the source directory as the build user, in a `Sandbox` that may write only that
+    /// directory, logged; like DKMS, its failure is reported
     /// (a warning naming the log) but does not undo the registration.
     private static func runPostAdd(_ script: String, in source: FilePath, package: PackageRecord, context: LifecycleContext) async {
         let log = context.state.tree.packageLog(package.name, package.version, script: "post-add")
@@ -85,7 +86,8 @@ public enum Registration {
                     "PATH": BuildSearchPath.variable, "LC_ALL": "C", "HOME": "/nonexistent", "PWD": source.string,
                     "module": package.name, "module_version": package.version,
                 ],
-                workingDirectory: source, identity: context.buildIdentity))
+                workingDirectory: source, identity: context.buildIdentity,
+                sandbox: context.buildIdentity.map { _ in Sandbox(writableDirectory: source, readDirectory: source) }))
         do {
             try FileTree.makeDirectories(log.removingLastComponent())
             let result = try await BuildRunner.run(

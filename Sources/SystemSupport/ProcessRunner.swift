@@ -107,8 +107,12 @@ public enum ProcessRunner {
     {
         let clock = ContinuousClock()
         let start = clock.now
+        let input = try standardInput(for: request)
+        defer { input.close() }
         do {
-            let result = try await Subprocess.run(configuration(request), output: .bytes(limit: limit), error: .bytes(limit: limit))
+            let result = try await Subprocess.run(
+                configuration(request), input: .fileDescriptor(input.childEnd, closeAfterSpawningProcess: true),
+                output: .bytes(limit: limit), error: .bytes(limit: limit))
             let (standardError, limitReached) = TimeLimitNotice.removed(from: result.standardError, when: request.timeLimit != nil)
             return CapturedProcess(
                 termination: termination(result.terminationStatus, request, limitReached: limitReached),
@@ -125,14 +129,47 @@ public enum ProcessRunner {
         let clock = ContinuousClock()
         let start = clock.now
         let logStart = lseek(log.rawValue, 0, SEEK_END)
+        let input = try standardInput(for: request)
+        defer { input.close() }
         do {
             let result = try await Subprocess.run(
-                configuration(request), output: .fileDescriptor(log, closeAfterSpawningProcess: false), error: .combinedWithOutput)
+                configuration(request), input: .fileDescriptor(input.childEnd, closeAfterSpawningProcess: true),
+                output: .fileDescriptor(log, closeAfterSpawningProcess: false), error: .combinedWithOutput)
             let limitReached = request.timeLimit != nil && TimeLimitNotice.appears(in: log, after: logStart)
             return LoggedProcess(
                 termination: termination(result.terminationStatus, request, limitReached: limitReached), elapsed: clock.now - start)
         } catch {
             throw ProcessLaunchError(commandLine: request.commandLine, reason: "\(error)")
+        }
+    }
+
+    /// The child's stdin and, for a sandboxed step, the write end of its lifeline.
+    private struct StandardInput {
+        /// What the child reads: `/dev/null`, or the lifeline's read end (closed once the child is spawned).
+        let childEnd: FileDescriptor
+        /// Held by kmodmgr alone (close-on-exec) until the child has ended; when kmodmgr dies the kernel closes
+        /// it, and the sandbox's watcher sees end of file and ends the step (see `Sandbox`).
+        let lifeline: FileDescriptor?
+
+        func close() { try? lifeline?.close() }
+    }
+
+    private static func standardInput(for request: ProcessRequest) throws(ProcessLaunchError) -> StandardInput {
+        guard request.sandbox != nil, geteuid() == 0 else {
+            do {
+                return StandardInput(childEnd: try FileDescriptor.open("/dev/null", .readOnly, options: .closeOnExec), lifeline: nil)
+            } catch {
+                throw ProcessLaunchError(commandLine: request.commandLine, reason: "cannot open /dev/null: \(error)")
+            }
+        }
+        // swift-subprocess closes every descriptor past stderr in its children, so no other child holds the
+        // lifeline; close-on-exec is there for any program started otherwise.
+        do {
+            let ends = try FileDescriptor.pipe()
+            _ = fcntl(ends.writeEnd.rawValue, F_SETFD, FD_CLOEXEC)
+            return StandardInput(childEnd: ends.readEnd, lifeline: ends.writeEnd)
+        } catch {
+            throw ProcessLaunchError(commandLine: request.commandLine, reason: "cannot make a pipe: \(error)")
         }
     }
 

@@ -86,6 +86,24 @@ private let header = "PACKAGE_NAME=demo\nPACKAGE_VERSION=1.0\nBUILT_MODULE_NAME=
         #expect(!FileManager.default.fileExists(atPath: "/root/\(marker)"))
     }
 
+    /// nobody may still write world-writable places and start processes: in the sandbox, `/tmp` and `/var/tmp` are
+    /// not the system's, and a process left running ends with the evaluation.
+    @Test(.enabled(if: ProcessIdentity.canSwitchUser, "namespaces need root"))
+    func leavesNothingWrittenOrRunning() async throws {
+        let seconds = 600_000 + Int(getpid()) % 100_000
+        let text =
+            header + """
+                touch /tmp/kmodmgr-conf-\(seconds) /var/tmp/kmodmgr-conf-\(seconds) 2>/dev/null
+                (sleep \(seconds) &)
+                MAKE=ok
+                """
+        let (manifest, _, _) = try await load(text)
+        #expect(manifest.make == "ok")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/kmodmgr-conf-\(seconds)"))
+        #expect(!FileManager.default.fileExists(atPath: "/var/tmp/kmodmgr-conf-\(seconds)"))
+        #expect(try run("/usr/bin/pgrep", ["-f", "sleep \(seconds)"]).status == 1, "the process dkms.conf started is still running")
+    }
+
     @Test func declarePrintsAreReadBackExactly() async throws {
         // Values with every character bash quotes specially survive the round trip through `declare -p`.
         let text =

@@ -94,6 +94,58 @@ import Testing
         #expect(try run("/usr/bin/pgrep", ["-f", marker]).status == 1, "a process of the ended build is still running")
     }
 
+    /// kmodmgr killed with SIGKILL in the middle of a build (an apt hook interrupted): the build ends with it at once,
+    /// not at the time limit, every process of it included, its log says why, and the next command removes the
+    /// scratch it left.
+    @Test(.timeLimit(.minutes(2))) func aKilledKmodmgrTakesItsBuildWithIt() throws {
+        let root = try LifecycleRoot()
+        let kernel = root.kernels.last!
+        let seconds = 500_000 + Int(getpid()) % 100_000
+        let marker = "sleep \(seconds)"
+        let source = root.directory.path("orphan-1.0")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try """
+        PACKAGE_NAME=orphan
+        PACKAGE_VERSION=1.0
+        BUILT_MODULE_NAME[0]=kmm_hello
+        DEST_MODULE_LOCATION[0]=/updates
+        MAKE[0]="sh -c '(\(marker) &); \(marker)'"
+
+        """.write(to: source.appendingPathComponent("dkms.conf"), atomically: true, encoding: .utf8)
+        try root.kmodmgr("add", [source.path])
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try kmodmgrBinary())
+        process.arguments = ["build", "--root", root.path, "orphan/1.0", "-k", kernel]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try waitFor("the build's processes to start") { try run("/usr/bin/pgrep", ["-f", marker]).status == 0 }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try waitFor("the build's processes to end after kmodmgr was killed") {
+            try run("/usr/bin/pgrep", ["-f", marker]).status == 1
+        }
+        let log = try String(contentsOfFile: try #require(logs(root, "orphan", kernel).last), encoding: .utf8)
+        #expect(log.contains("## kmodmgr ended: every process of the step is ended with it"), "\(log)")
+
+        #expect(try root.kmodmgr("status", []).status == 0)
+        let scratch = root.directory.path("var/lib/kmodmgr/.build")
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: scratch.path)) ?? []
+        #expect(left.isEmpty, "scratch left after recovery: \(left)")
+    }
+
+    /// Polls `condition` every 50 ms for up to 20 s (a bound that only a broken feature reaches).
+    private func waitFor(_ what: String, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(20)
+        while try !condition() {
+            guard Date() < deadline else { throw Timeout(waitingFor: what) }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    struct Timeout: Error { let waitingFor: String }
+
     private func logs(_ root: LifecycleRoot, _ name: String, _ kernel: String) throws -> [String] {
         let directory = root.directory.path("var/lib/kmodmgr/\(name)/1.0/\(kernel)/x86_64/log")
         return try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().map {
