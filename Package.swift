@@ -57,6 +57,7 @@ let package = Package(
         library("LoadCheck", ["SystemSupport", "Codecs", "ModuleELF", "Kernels", "DepmodIndex"]),
         library("Preflight", ["SystemSupport", "Kernels", "LoadCheck"]),
         library("Initramfs", ["SystemSupport", "Codecs", .product(name: "SystemPackage", package: "swift-system")]),
+        library("Signing", ["SystemSupport", "Codecs", "ModuleELF", "CCrypto"]),
 
         systemLibrary("CKmod", pkgConfig: "libkmod", apt: "libkmod-dev"),
         systemLibrary("CLibELF", pkgConfig: "libelf", apt: "libelf-dev"),
@@ -81,6 +82,7 @@ let package = Package(
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "SystemSupport", "TestSupport"]),
         .testTarget(name: "BuildRunnerTests", dependencies: ["BuildRunner", "SystemSupport", "TestSupport"]),
         .testTarget(name: "KmodBridgeTests", dependencies: ["KmodBridge", "SystemSupport", "TestSupport"]),
+        .testTarget(name: "SigningTests", dependencies: ["Signing", "ModuleELF", "Codecs", "SystemSupport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -31,6 +31,18 @@ public struct ModuleSignature: Sendable, Hashable {
         moduleImage.count >= magic.count && moduleImage.suffix(magic.count).elementsEqual(magic)
     }
 
+    /// How many bytes of `moduleImage` are the module itself, before its appended signature: the whole image when
+    /// it has no trailer; nil when the trailer's lengths do not fit in the image (a damaged signature, which the
+    /// kernel refuses as `-EBADMSG`). A re-signed module is this prefix with a new signature.
+    public static func unsignedLength(of bytes: UnsafeRawBufferPointer) -> Int? {
+        guard hasTrailer(bytes) else { return bytes.count }
+        guard bytes.count - magic.count >= infoBlockSize else { return nil }
+        let infoStart = bytes.count - magic.count - infoBlockSize
+        let info = Array(bytes[infoStart..<(infoStart + infoBlockSize)])
+        let appended = Int(info[3]) + Int(info[4]) + info[8...11].reduce(0) { $0 << 8 | Int($1) }
+        return appended <= infoStart ? infoStart - appended : nil
+    }
+
     /// The signature appended to `moduleImage`, or nil when there is none or libkmod would not accept it
     /// (unknown algorithm or id type, lengths that do not fit, an unparsable PKCS#7 message).
     public static func parse(moduleImage bytes: UnsafeRawBufferPointer) -> ModuleSignature? {
