@@ -30,14 +30,14 @@ let package = Package(
             "KmodmgrCLI",
             [
                 "Lifecycle", "SystemSupport", "Codecs", "ModuleELF", "DepmodIndex", "Kernels", "StateStore", "LoadCheck", "KmodBridge",
-                "Preflight",
+                "Preflight", "Signing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         library(
             "Lifecycle",
             [
                 "SystemSupport", "Codecs", "ModuleELF", "KmodBridge", "DepmodIndex", "DKMSConf", "StateStore", "Kernels", "BuildRunner",
-                "LoadCheck", "Initramfs", "Preflight",
+                "LoadCheck", "Initramfs", "Preflight", "Signing",
             ]),
         library(
             "SystemSupport",

@@ -22,7 +22,8 @@ struct Kmodmgr: ParsableCommand {
         subcommands: [
             AddCommand.self, BuildCommand.self, InstallCommand.self, UninstallCommand.self, RemoveCommand.self,
             AutoinstallCommand.self, UnbuildCommand.self, StatusCommand.self, VerifyCommand.self, LoadCommand.self,
-            UnloadCommand.self, InitramfsCommand.self, Modinfo.self, DepmodCommand.self, DoctorCommand.self,
+            UnloadCommand.self, InitramfsCommand.self, Modinfo.self, DepmodCommand.self, DoctorCommand.self, KeyCommand.self,
+            SignCommand.self,
         ]
     )
 }

@@ -4,6 +4,7 @@ import DepmodIndex
 import FoundationEssentials
 import Kernels
 import LoadCheck
+import ModuleELF
 import StateStore
 import Synchronization
 import SystemPackage
@@ -22,6 +23,9 @@ struct KernelInstall {
     let arch: String
     let force: Bool
     let context: LifecycleContext
+    /// Install the committed build again even where it is installed and intact (`sign --all`: the same modules
+    /// signed with another key).
+    var replacing = false
 
     private var state: StateStore { context.state }
     private var tree: StateTree { context.state.tree }
@@ -35,7 +39,7 @@ struct KernelInstall {
 
     func run() async throws(LifecycleError) -> Result {
         let build = try committedBuild()
-        if !force, let current = try installedRecord(package.version), current.build == build.build, intact(current) {
+        if !force, !replacing, let current = try installedRecord(package.version), current.build == build.build, intact(current) {
             return .alreadyInstalled
         }
         // Another version of this package (or an older build of this one) goes first, in its own transaction.
@@ -55,11 +59,15 @@ struct KernelInstall {
             )
         }
         let installedElsewhere = try otherInstalledModules().map { context.root.resolve(FilePath($0.module.path)) }
-        async let refusals = Self.refusals(of: checked, alongside: installedElsewhere, release: release, root: context.root)
+        let kernel = try? KernelInventory.kernel(release: release, root: context.root, buildDirectory: nil, digestCache: tree.kernelDigests)
+        let signing = try await signing(for: kernel)
+        async let refusals = Self.refusals(
+            of: checked, alongside: installedElsewhere, release: release, root: context.root,
+            signedBy: signing?.key.certificate.signerName)
         // The re-index at the end of the command starts now: its cache is decoded while this walk runs.
         let preparation = context.indexPreparations.forKernel(release, root: context.root)
         let rivals = ModuleRivals(root: context.root, release: release, snapshot: preparation.snapshot)
-        let compression = InstallPlanning.compression(settings: context.settings, rivals: rivals, configured: configuredCompression)
+        let compression = InstallPlanning.compression(settings: context.settings, rivals: rivals) { kernel?.configuredCompression }
         let plan = try InstallPlanning.plan(
             label: label, manifest: manifest,
             builtModule: { tree.builtModule(package.name, package.version, release: release, arch: arch, build: build.build, module: $0) },
@@ -67,7 +75,7 @@ struct KernelInstall {
             root: context.root, force: force)
 
         let transaction = TransactionIdentifier.next()
-        let staged = try await ModuleStaging.stage(plan, in: tree.staging(transaction), context: context)
+        let staged = try await ModuleStaging.stage(plan, signing: signing, in: tree.staging(transaction), context: context)
         let refused = await refusals
         if !refused.isEmpty && !force {
             throw .incompatible(package: label, release: release, reasons: refused)
@@ -109,14 +117,15 @@ struct KernelInstall {
 
     /// What the kernel will refuse about the built modules, one `MODULE: reason` per problem (LoadCheck).
     private static func refusals(
-        of modules: [(name: String, built: FilePath)], alongside installed: [FilePath], release: String, root: Root
+        of modules: [(name: String, built: FilePath)], alongside installed: [FilePath], release: String, root: Root,
+        signedBy: SignerName?
     ) -> [String] {
         var kernel = KernelFacts.discover(release: release, root: root, checking: modules.map(\.built))
         // A package's modules often use each other's exports, and autoinstall indexes only at the end: what this
         // install brings and what other installs have put in place count as installed.
         kernel.adding(modulesAt: modules.map(\.built) + installed)
         return modules.flatMap { module in
-            LoadCheck.check(moduleAt: module.built, against: kernel).refusals.map { "\(module.name): \($0)" }
+            LoadCheck.check(moduleAt: module.built, against: kernel, signedBy: signedBy).refusals.map { "\(module.name): \($0)" }
         }
     }
 
@@ -211,11 +220,13 @@ struct KernelInstall {
         return modules
     }
 
-    /// The kernel's `CONFIG_MODULE_COMPRESS_*` choice; asked only when it has no modules to go by.
-    private func configuredCompression() -> String? {
-        let kernel = try? KernelInventory.kernel(
-            release: release, root: context.root, buildDirectory: nil, digestCache: tree.kernelDigests)
-        return kernel?.configuredCompression
+    /// The key and hash this kernel's modules are signed with: when its config checks signatures
+    /// (`CONFIG_MODULE_SIG`, hash `CONFIG_MODULE_SIG_HASH`) and signing is not switched off; nil otherwise, or when
+    /// the root has no key (said once, by `SigningKeys`).
+    private func signing(for kernel: Kernel?) async throws(LifecycleError) -> ModuleStaging.Signing? {
+        guard context.settings.signModules, let kernel, kernel.signsModules else { return nil }
+        guard case .key(let key, _) = try await context.signingKeys.resolve(context) else { return nil }
+        return ModuleStaging.Signing(key: key, hash: kernel.signatureHash ?? "sha256")
     }
 
     private func system(_ path: FilePath) -> String { context.root.systemPath(of: path) }

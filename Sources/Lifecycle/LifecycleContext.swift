@@ -32,6 +32,8 @@ public struct LifecycleContext: Sendable {
     let initramfsDemand = InitramfsDemand()
     /// Re-indexes started early by this command's installs.
     let indexPreparations = IndexPreparations()
+    /// The key this command's installs sign with, found once.
+    let signingKeys = SigningKeys()
 
     public init(root: Root, diagnostics: any DiagnosticSink) throws(LifecycleError) {
         let settings = try Settings.load(root: root, diagnostics: diagnostics)

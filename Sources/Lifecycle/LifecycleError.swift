@@ -37,6 +37,8 @@ public enum LifecycleError: Error, Sendable, CustomStringConvertible {
     case indexing(release: String, reason: String)
     /// LoadCheck says the kernel will refuse a built module; nothing was installed.
     case incompatible(package: String, release: String, reasons: [String])
+    /// A signing key could not be read, made or used (the message names the file).
+    case signing(String)
 
     public var description: String {
         switch self {
@@ -67,6 +69,7 @@ public enum LifecycleError: Error, Sendable, CustomStringConvertible {
             "\(package) for \(release): \(reason); nothing was changed"
         case .incompatible(let package, let release, let reasons):
             "\(package): \(release) will refuse it: \(reasons.joined(separator: "; ")) (not installed; --force installs anyway)"
+        case .signing(let message): message
         case .indexing(let release, let reason):
             "indexing \(release) failed: \(reason) (the modules are in place; the next kmodmgr command retries)"
         }

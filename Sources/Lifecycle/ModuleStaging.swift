@@ -1,5 +1,6 @@
 import Codecs
 import Kernels
+import Signing
 import StateStore
 import SystemPackage
 import SystemSupport
@@ -17,11 +18,19 @@ struct StagedModule: Sendable {
 
 /// Prepares built modules the way the kernel's own `modules_install` would, in kmodmgr's staging directory and
 /// before any file under `lib/modules` is touched: `strip --strip-debug` (per `STRIP[i]`, as the build user), then
-/// signing (done by a later issue; its place is between the two), then compression in-process with the settings the
-/// in-kernel decompressor accepts (`Codecs`: xz with CRC32 and a 1 MiB dictionary, gzip without name or time, zstd).
+/// signing in-process (`ModuleSigner`, with the kernel's `CONFIG_MODULE_SIG_HASH`; stripping after it would drop
+/// the signature), then compression in-process with the settings the in-kernel decompressor accepts (`Codecs`: xz
+/// with CRC32 and a 1 MiB dictionary, gzip without name or time, zstd) — the order of the kernel's own
+/// `modules_install`.
 enum ModuleStaging {
-    static func stage(_ plan: InstallPlan, in directory: FilePath, context: LifecycleContext) async throws(LifecycleError)
-        -> [StagedModule]
+    /// The key and hash modules are signed with; nil: left unsigned (the kernel does not check signatures).
+    struct Signing: Sendable {
+        let key: SigningKey
+        let hash: String
+    }
+
+    static func stage(_ plan: InstallPlan, signing: Signing?, in directory: FilePath, context: LifecycleContext)
+        async throws(LifecycleError) -> [StagedModule]
     {
         let scratch = directory.appending("strip")
         do throws(SystemError) {
@@ -41,8 +50,15 @@ enum ModuleStaging {
             } catch {
                 throw .system(error)
             }
-            // Signing goes here: after stripping (which would drop a signature), before compression.
             if module.strip { context.step("\(module.name): stripped (strip --strip-debug)") }
+            if let signing {
+                do {
+                    bytes = try ModuleSigner.sign(bytes, with: signing.key, hash: signing.hash, file: module.built)
+                } catch {
+                    throw .signing(error.description)
+                }
+                context.step("\(module.name): signed (\(signing.hash), key '\(signing.key.certificate.subjectCommonName)')")
+            }
             if plan.compression != .none {
                 context.step("\(module.name): compressed (\(plan.compression.rawValue))")
                 do {

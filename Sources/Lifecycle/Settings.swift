@@ -31,6 +31,14 @@ public struct Settings: Sendable, Equatable {
     /// The `CROSS_COMPILE=` prefix per target architecture, keyed by kbuild's name (`cross_compile_arm64=
     /// aarch64-linux-gnu-`); without one, the GNU triplet's prefix is looked for on the build's PATH.
     public var crossCompile: [String: String] = [:]
+    /// Whether modules are signed for kernels that check signatures (`CONFIG_MODULE_SIG`): `auto`, or `never`.
+    public var signModules = true
+    /// The signing key and its certificate (`mok_signing_key`, `mok_certificate`: DKMS's names), paths inside the
+    /// root; nil: discovered (`SigningKeyDiscovery`).
+    public var signingKey: FilePath?
+    public var signingCertificate: FilePath?
+    /// The `mokutil` program asked about Secure Boot and enrolment (a path on this machine, not in the root).
+    public var mokutil: FilePath = "/usr/bin/mokutil"
 
     /// Whether package `name` belongs in the initramfs: its dkms.conf says `REMAKE_INITRD=yes` (as read when it was
     /// installed), or `initramfs_packages` names it. The one place that decides it.
@@ -105,6 +113,16 @@ public struct Settings: Sendable, Equatable {
                 settings.initramfs = policy
             case "initramfs_packages":
                 settings.initramfsPackages = Set(value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map(String.init))
+            case "module_signing":
+                guard value == "auto" || value == "never" else { throw invalid() }
+                settings.signModules = value == "auto"
+            case "mok_signing_key", "mok_certificate", "mokutil":
+                guard value.hasPrefix("/"), !value.contains("$") else { throw invalid() }
+                switch key {
+                case "mok_signing_key": settings.signingKey = FilePath(value)
+                case "mok_certificate": settings.signingCertificate = FilePath(value)
+                default: settings.mokutil = FilePath(value)
+                }
             case _ where key.hasPrefix("cross_compile_"):
                 guard let architecture = Architecture.named(String(key.dropFirst("cross_compile_".count))),
                     !value.isEmpty, !value.contains(where: { $0 == " " || $0 == "$" || $0 == "`" || $0 == ";" })
@@ -113,6 +131,10 @@ public struct Settings: Sendable, Equatable {
             default:
                 diagnostics.warning("unknown setting '\(key)' ignored", file: path, line: index + 1)
             }
+        }
+        if (settings.signingKey == nil) != (settings.signingCertificate == nil) {
+            throw .configuration(
+                file: path.string, line: 0, reason: "mok_signing_key and mok_certificate go together: set both or neither")
         }
         return settings
     }

@@ -5,6 +5,10 @@ import ModuleELF
 import SystemPackage
 import SystemSupport
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What one kernel accepts, gathered from what is on disk for it — with or without its headers, so that the
 /// check also runs on a machine (or in a VM) that only has the kernel and its modules: the config from the
 /// headers or `/boot/config-KVER`; the exports and CRCs from the headers' `Module.symvers`; the kernel's own
@@ -26,11 +30,18 @@ public struct KernelFacts: Sendable {
     /// Whether the kernel's own modules are installed (its index lists modules under `kernel/`). Without them (a
     /// root with headers only) a missing provider module proves nothing, and is not held against a module.
     public let hasOwnModules: Bool
+    /// The keys the kernel trusts for modules, by issuer and serial, when its build tree keeps the certificates it
+    /// embeds (`certs/x509_certificate_list`: `MODULE_SIG_KEY`'s and `SYSTEM_TRUSTED_KEYS`); nil when unknown
+    /// (distribution headers do not ship them, and the MOK list is the firmware's).
+    public var trustedSigners: Set<SignerName>?
+    /// Whether signatures are enforced: `CONFIG_MODULE_SIG_FORCE`, or for the running kernel `module.sig_enforce`
+    /// (set by lockdown and by Secure Boot on distributions that tie the two).
+    public var enforcesSignatures = false
 
     public var hasModversions: Bool {
         config?.isEnabled("CONFIG_MODVERSIONS") ?? (vermagic?.contains(" modversions") == true)
     }
-    public var requiresSignatures: Bool { config?.isEnabled("CONFIG_MODULE_SIG_FORCE") ?? false }
+    public var requiresSignatures: Bool { enforcesSignatures || (config?.isEnabled("CONFIG_MODULE_SIG_FORCE") ?? false) }
     public var checksSignatures: Bool { config?.isEnabled("CONFIG_MODULE_SIG") ?? false }
     public var forcesLoads: Bool { config?.isEnabled("CONFIG_MODULE_FORCE_LOAD") ?? false }
     public var decompressesInKernel: Bool { config?.isEnabled("CONFIG_MODULE_DECOMPRESS") ?? false }
@@ -105,7 +116,32 @@ public struct KernelFacts: Sendable {
             hasOwnModules: indexed.firstInTreeModule != nil)
         // Out-of-tree modules of the index (other packages) export symbols Module.symvers does not list.
         facts.adding(modulesAt: indexed.outOfTreeModules)
+        facts.trustedSigners = trustedSigners(build: build)
+        facts.enforcesSignatures = root.isSystemRoot && runningRelease() == release && runningKernelEnforcesSignatures()
         return facts
+    }
+
+    /// The certificates the kernel's build embedded, if its tree kept them.
+    static func trustedSigners(build: FilePath) -> Set<SignerName>? {
+        var names = Set<SignerName>()
+        var found = false
+        for file in ["certs/x509_certificate_list", "certs/signing_key.x509"] {
+            guard let bytes = try? FileBytes.read(build.appending(file)) else { continue }
+            found = true
+            names.formUnion(SignerName.ofCertificates(bytes))
+        }
+        return found ? names : nil
+    }
+
+    /// `/sys/module/module/parameters/sig_enforce` says `Y`.
+    static func runningKernelEnforcesSignatures() -> Bool {
+        (try? FileBytes.read("/sys/module/module/parameters/sig_enforce"))?.first == UInt8(ascii: "Y")
+    }
+
+    static func runningRelease() -> String? {
+        var name = utsname()
+        guard uname(&name) == 0 else { return nil }
+        return withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
     /// The `vermagic` of the kernel's own modules (the first one under `kernel/` its `modules.dep` lists), which

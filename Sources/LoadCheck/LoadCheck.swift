@@ -9,7 +9,10 @@ import SystemSupport
 /// (`same_magic`), license, then each undefined symbol (exporter, GPL-only, namespace, CRC).
 public enum LoadCheck {
     /// The verdict for the module file at `path` (plain or compressed) against `kernel`.
-    public static func check(moduleAt path: FilePath, against kernel: KernelFacts) -> LoadVerdict {
+    ///
+    /// `signedBy`: the module will be signed by this key on its way into place (the install signs after this
+    /// check reads the built file), so its signature is judged as that key's.
+    public static func check(moduleAt path: FilePath, against kernel: KernelFacts, signedBy: SignerName? = nil) -> LoadVerdict {
         let reader = ScratchImageReader()
         let outcome: Result<(KernelModule, CompressionFormat, CompressionNote?), LoadProblem>
         do {
@@ -29,18 +32,18 @@ public enum LoadCheck {
             verdict.refusals.append(problem)
             return verdict
         case .success(let (module, format, note)):
-            return check(module, storedAs: format, compressionNote: note, against: kernel)
+            return check(module, storedAs: format, compressionNote: note, against: kernel, signedBy: signedBy)
         }
     }
 
     /// The verdict for a parsed module stored in `format`.
     public static func check(
         _ module: KernelModule, storedAs format: CompressionFormat, compressionNote: CompressionNote? = nil,
-        against kernel: KernelFacts
+        against kernel: KernelFacts, signedBy: SignerName? = nil
     ) -> LoadVerdict {
         var verdict = LoadVerdict()
         checkFormat(format, note: compressionNote, kernel: kernel, into: &verdict)
-        checkSignature(module, kernel: kernel, into: &verdict)
+        checkSignature(module, signedBy: signedBy, kernel: kernel, into: &verdict)
         checkHeader(module, kernel: kernel, into: &verdict)
         guard verdict.willLoad else { return verdict }
         let versions = Dictionary(module.versions.map { ($0.name, $0.crc) }, uniquingKeysWith: { first, _ in first })
@@ -83,12 +86,31 @@ public enum LoadCheck {
         }
     }
 
-    private static func checkSignature(_ module: KernelModule, kernel: KernelFacts, into verdict: inout LoadVerdict) {
-        guard kernel.checksSignatures, !module.hasSignatureTrailer else { return }
-        if kernel.requiresSignatures {
-            verdict.refusals.append(.unsigned(required: true))
-        } else {
-            verdict.taints.append(.unsigned(required: false))
+    /// `module_sig_check`: no signature is "unsigned module"; a key the kernel does not have is "module with
+    /// unavailable key" — each refused where signatures are enforced, a taint elsewhere. Whether the signature
+    /// matches the bytes is not checked here (kmodmgr's own signatures do; a tampered file is the kernel's to find).
+    private static func checkSignature(
+        _ module: KernelModule, signedBy: SignerName?, kernel: KernelFacts, into verdict: inout LoadVerdict
+    ) {
+        guard kernel.checksSignatures else { return }
+        let enforced = kernel.requiresSignatures
+        guard signedBy != nil || module.hasSignatureTrailer else {
+            if enforced { verdict.refusals.append(.unsigned(required: true)) } else { verdict.taints.append(.unsigned(required: false)) }
+            return
+        }
+        guard let trusted = kernel.trustedSigners else {
+            if enforced {
+                verdict.unchecked.append("whether the kernel trusts the signing key (its build tree keeps no certs/x509_certificate_list)")
+            }
+            return
+        }
+        guard let signer = signedBy ?? module.signature.map({ SignerName(signer: $0.signer, serial: $0.keyID) }) else { return }
+        if !trusted.contains(signer) {
+            if enforced {
+                verdict.refusals.append(.untrustedKey(signer, required: true))
+            } else {
+                verdict.taints.append(.untrustedKey(signer, required: false))
+            }
         }
     }
 

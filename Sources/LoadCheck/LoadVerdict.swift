@@ -1,3 +1,5 @@
+import ModuleELF
+
 /// What the kernel will do with a module: load it, load it and taint itself, or refuse it — and why, in the
 /// words the kernel would log.
 public struct LoadVerdict: Sendable, Equatable {
@@ -42,6 +44,9 @@ public enum LoadProblem: Error, Sendable, Equatable, CustomStringConvertible {
     /// Unsigned where `CONFIG_MODULE_SIG_FORCE` requires a signature; or unsigned under `CONFIG_MODULE_SIG`
     /// (taint E).
     case unsigned(required: Bool)
+    /// Signed with a key the kernel does not trust (not among the certificates it embeds): refused where
+    /// signatures are enforced, a taint elsewhere.
+    case untrustedKey(SignerName, required: Bool)
     /// A license the kernel does not consider GPL-compatible (taint P).
     case proprietary(String)
 
@@ -65,6 +70,10 @@ public enum LoadProblem: Error, Sendable, Equatable, CustomStringConvertible {
             required
                 ? "not signed, and the kernel requires signatures (CONFIG_MODULE_SIG_FORCE): Key was rejected"
                 : "module verification failed: signature and/or required key missing - tainting kernel"
+        case .untrustedKey(let signer, let required):
+            required
+                ? "signed by \(signer), a key the kernel does not trust: Loading of module with unavailable key is rejected (Key was rejected by service)"
+                : "signed by \(signer), a key the kernel does not trust: module verification failed: signature and/or required key missing - tainting kernel"
         case .proprietary(let license): "license '\(license)' taints the kernel"
         }
     }

@@ -45,7 +45,7 @@ struct PKCS7Signer {
 
     /// The value of the name's common-name attribute; like libkmod's lookup, the last attribute's value if the
     /// name has no common name, and nothing for an empty name. The value stops at a NUL as a C string would.
-    private static func commonName(of name: ASN1Node) -> [UInt8] {
+    static func commonName(of name: ASN1Node) -> [UInt8] {
         let attributes = (name.children ?? []).flatMap { $0.children ?? [] }.compactMap { $0.children }
         guard let chosen = attributes.first(where: { $0.first.flatMap(oid) == commonNameOID }) ?? attributes.last,
             chosen.count == 2, case .primitive(let value) = chosen[1].content

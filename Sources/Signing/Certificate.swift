@@ -1,4 +1,5 @@
 import CCrypto
+import ModuleELF
 
 /// An X.509 certificate: the public half of a signing key, what the kernel (or shim's MOK list) trusts, and what
 /// names a module's signer. A module's PKCS#7 signature names its certificate by issuer and serial number (as
@@ -55,6 +56,9 @@ public struct Certificate: Sendable {
             keyDescription = "unknown"
         }
     }
+
+    /// How a module signature made with this certificate names it.
+    public var signerName: SignerName { SignerName(signer: Array(issuerCommonName.utf8), serial: serialNumber) }
 
     /// Whether this certificate is the one a module signature names (issuer common name and serial, as the
     /// signature's `signer` and `sig_key`).

@@ -16,6 +16,9 @@ public struct Root: Sendable, Hashable, CustomStringConvertible {
     /// The live system.
     public static let system = Root("/")
 
+    /// Whether this is the live system's own root, where the running kernel and firmware are this root's.
+    public var isSystemRoot: Bool { path == "/" }
+
     /// `absolute` (a path as seen from inside the root, e.g. `/lib/modules`) as a path on this machine.
     public func resolve(_ absolute: FilePath) -> FilePath {
         var relative = absolute

@@ -1,0 +1,72 @@
+import ModuleELF
+import Signing
+import StateStore
+import SystemPackage
+import SystemSupport
+
+/// `kmodmgr sign --all`: every installed module not signed by the current key is signed again, without a rebuild.
+/// Each package's modules for one kernel are replaced by the install transaction itself (strip, sign, compress
+/// the committed build into staging, journal, rename into place, record the new digests), so a crash leaves the
+/// state tree, the files and the index agreeing as after any install; each kernel is re-indexed once, at the end.
+public enum Resigning {
+    public enum Outcome: Sendable, Equatable {
+        /// Signed again: the module files now in place.
+        case resigned(modules: [String])
+        /// Every module already carries the current key's signature.
+        case current
+        case failed(reason: String)
+    }
+
+    public struct KernelResult: Sendable {
+        public let package: String
+        public let release: String
+        public let arch: String
+        public let outcome: Outcome
+    }
+
+    /// Re-signs what is installed for `releases` (nil: every kernel); `force` signs even modules the current key
+    /// signed already.
+    public static func resignInstalled(releases: [String]?, force: Bool, context: LifecycleContext) async throws(LifecycleError)
+        -> [KernelResult]
+    {
+        let lock = try context.exclusive()
+        defer { withExtendedLifetime(lock) {} }
+        guard case .key(let key, _) = try await context.signingKeys.resolve(context) else {
+            throw .signing("no signing key under \(context.root.path): make one with kmodmgr key generate")
+        }
+        let current = key.certificate.signerName
+        var results = [KernelResult]()
+        for (name, version) in context.state.packages() {
+            guard let package = try? context.state.package(name, version) else { continue }
+            for entry in context.state.kernels(name, version) where releases?.contains(entry.release) ?? true {
+                let record: InstallRecord?
+                do {
+                    record = try context.state.installed(name, version, release: entry.release, arch: entry.arch)
+                } catch {
+                    throw .state(error)
+                }
+                guard let record else { continue }
+                let label = "\(name)/\(version)"
+                let signers = record.modules.map { ModuleSignatures.signer(ofFileAt: context.root.resolve(FilePath($0.path))) }
+                if !force && signers.allSatisfy({ $0 == current }) {
+                    results.append(KernelResult(package: label, release: entry.release, arch: entry.arch, outcome: .current))
+                    continue
+                }
+                let install = KernelInstall(
+                    package: package, release: entry.release, arch: entry.arch, force: false, context: context, replacing: true)
+                let outcome: Outcome
+                do {
+                    switch try await install.run() {
+                    case .installed(let installed): outcome = .resigned(modules: installed.modules.map(\.path))
+                    case .alreadyInstalled: outcome = .current
+                    }
+                } catch {
+                    outcome = .failed(reason: error.description)
+                }
+                results.append(KernelResult(package: label, release: entry.release, arch: entry.arch, outcome: outcome))
+            }
+        }
+        try await Reindexing.finishCommand(context: context)
+        return results
+    }
+}
