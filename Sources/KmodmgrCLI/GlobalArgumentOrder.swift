@@ -6,7 +6,19 @@ enum GlobalArgumentOrder {
 
     /// `arguments` (without the program name) with the global options that precede the first other word moved
     /// after that word. Anything else is left exactly as it is (`--help`, `--version`, unknown words).
+    /// Commands made of subcommands: global options between the two words go after the second
+    /// (`kmodmgr key --root /mnt generate`).
+    static let commandGroups: [String: Set<String>] = ["key": ["show", "generate", "enroll-hint"]]
+
     static func normalized(_ arguments: [String]) -> [String] {
+        let moved = movedAfterFirstWord(arguments)
+        guard let command = moved.first, let subcommands = commandGroups[command] else { return moved }
+        let rest = movedAfterFirstWord(Array(moved.dropFirst()))
+        guard let first = rest.first, subcommands.contains(first) else { return moved }
+        return [command] + rest
+    }
+
+    private static func movedAfterFirstWord(_ arguments: [String]) -> [String] {
         var leading = [String]()
         var index = 0
         while index < arguments.count {

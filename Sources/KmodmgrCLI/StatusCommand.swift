@@ -2,7 +2,10 @@ import ArgumentParser
 import FoundationEssentials
 import Kernels
 import Lifecycle
+import ModuleELF
+import Signing
 import StateStore
+import SystemSupport
 
 /// `kmodmgr status`: what is added and built, and what is wrong — from the state tree alone.
 struct StatusCommand: AsyncParsableCommand {
@@ -37,7 +40,7 @@ struct StatusCommand: AsyncParsableCommand {
         let wantedArch = kernels.normalizedArch
         let entries = StatusReport.entries(
             package: try selection.reference(), kernels: kernels.filter, state: StateStore(root: root),
-            root: root
+            root: root, currentSigner: currentSigner(context)
         ).filter { entry in wantedArch == nil || entry.kernel == nil || entry.arch == wantedArch }
         if json {
             let encoder = JSONEncoder()
@@ -48,6 +51,15 @@ struct StatusCommand: AsyncParsableCommand {
         }
         if entries.contains(where: { !$0.problems.isEmpty }) { throw ExitStatus.failure.error }
     }
+}
+
+/// The key installs sign with now, by its certificate alone (no private key is read for a status).
+private func currentSigner(_ context: LifecycleContext) -> SignerName? {
+    guard let location = try? SigningKeyDiscovery.locate(root: context.root, settings: context.settings),
+        let bytes = try? BoundedFileRead.read(context.root.resolve(location.certificate), limit: 1 << 20),
+        let certificate = try? Certificate(bytes: bytes)
+    else { return nil }
+    return certificate.signerName
 }
 
 /// One status entry in DKMS's format, with kmodmgr's additions in parentheses.
@@ -62,6 +74,13 @@ enum StatusLine {
         if !details.isEmpty { line += " (\(details.joined(separator: "; ")))" }
         if !entry.overrides.isEmpty { line += " (overrides \(entry.overrides.joined(separator: ", ")))" }
         if !entry.displaced.isEmpty { line += " (moved aside \(entry.displaced.joined(separator: ", ")))" }
+        let others = entry.signatures.filter { $0.currentKey == false }
+        if !others.isEmpty {
+            line +=
+                " (signed by another key: "
+                + others.map { "\($0.path) by '\($0.signer ?? "")' \($0.sigKey ?? "")" }.joined(separator: ", ")
+                + "; kmodmgr sign --all signs them again)"
+        }
         if !entry.stale.isEmpty { line += " (stale: \(entry.stale.joined(separator: ", ")) changed)" }
         if !entry.problems.isEmpty { line += " (BROKEN: \(entry.problems.joined(separator: "; ")))" }
         return line

@@ -8,6 +8,8 @@ import SystemSupport
 /// Each package's modules for one kernel are replaced by the install transaction itself (strip, sign, compress
 /// the committed build into staging, journal, rename into place, record the new digests), so a crash leaves the
 /// state tree, the files and the index agreeing as after any install; each kernel is re-indexed once, at the end.
+/// That install removes the old modules in a transaction of its own first; a crash between the two leaves the
+/// package consistently uninstalled and a `resign-pending` marker, and the next `sign --all` installs it again.
 public enum Resigning {
     public enum Outcome: Sendable, Equatable {
         /// Signed again: the module files now in place.
@@ -45,12 +47,21 @@ public enum Resigning {
                 } catch {
                     throw .state(error)
                 }
-                guard let record else { continue }
+                let pending = pendingMarker(name, version, entry, context: context)
+                let interrupted = FileTree.exists(pending)
+                guard record != nil || interrupted else { continue }
                 let label = "\(name)/\(version)"
-                let signers = record.modules.map { ModuleSignatures.signer(ofFileAt: context.root.resolve(FilePath($0.path))) }
-                if !force && signers.allSatisfy({ $0 == current }) {
+                let signers = (record?.modules ?? []).map { ModuleSignatures.signer(ofFileAt: context.root.resolve(FilePath($0.path))) }
+                if !force && !interrupted && signers.allSatisfy({ $0 == current }) {
                     results.append(KernelResult(package: label, release: entry.release, arch: entry.arch, outcome: .current))
                     continue
+                }
+                // The install below uninstalls the old modules in a transaction of its own first: a crash between
+                // the two leaves the package uninstalled, and this marker says the next sign --all installs it again.
+                do {
+                    try AtomicFile.write(Array("\(entry.release)\n".utf8), to: pending)
+                } catch {
+                    throw .system(error)
                 }
                 let install = KernelInstall(
                     package: package, release: entry.release, arch: entry.arch, force: false, context: context, replacing: true)
@@ -63,10 +74,18 @@ public enum Resigning {
                 } catch {
                     outcome = .failed(reason: error.description)
                 }
+                if case .resigned = outcome { try? FileTree.remove(pending) }
                 results.append(KernelResult(package: label, release: entry.release, arch: entry.arch, outcome: outcome))
             }
         }
         try await Reindexing.finishCommand(context: context)
         return results
+    }
+
+    /// `resign-pending` beside the kernel's install record: written before a package's modules are replaced,
+    /// removed once they are.
+    static func pendingMarker(_ name: String, _ version: String, _ entry: KernelEntry, context: LifecycleContext) -> FilePath {
+        context.state.tree.installRecord(name, version, release: entry.release, arch: entry.arch).removingLastComponent()
+            .appending("resign-pending")
     }
 }

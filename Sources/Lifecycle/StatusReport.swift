@@ -1,4 +1,5 @@
 import Kernels
+import ModuleELF
 import StateStore
 import SystemPackage
 import SystemSupport
@@ -36,6 +37,28 @@ public struct StatusEntry: Sendable, Equatable, Codable {
     public var installed: [String] = []
     public var overrides: [String] = []
     public var displaced: [String] = []
+    /// For an installed entry: who signed each module in place (`modinfo`'s names), and whether that is the key
+    /// installs sign with now.
+    public var signatures: [InstalledSignature] = []
+}
+
+/// The signature of one installed module file, as `status --json` shows it.
+public struct InstalledSignature: Sendable, Equatable, Codable {
+    public let path: String
+    /// nil: unsigned.
+    public let signer: String?
+    /// The certificate's serial, as modinfo prints `sig_key` (`4D:BD:…`).
+    public let sigKey: String?
+    public let sigHashalgo: String?
+    /// Whether the current signing key made it; nil when there is no current key or the module is unsigned.
+    public let currentKey: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case path, signer
+        case sigKey = "sig_key"
+        case sigHashalgo = "sig_hashalgo"
+        case currentKey = "current_key"
+    }
 }
 
 /// `kmodmgr status`: what the state tree says, checked against the files it names — never by evaluating a
@@ -47,8 +70,9 @@ public enum StatusReport {
         try Recovery.finishIfIdle(context: context)
     }
 
+    /// `currentSigner`: the key installs sign with now, to flag modules another key signed.
     public static func entries(
-        package filter: PackageReference?, kernels: [KernelReference], state: StateStore, root: Root
+        package filter: PackageReference?, kernels: [KernelReference], state: StateStore, root: Root, currentSigner: SignerName? = nil
     ) -> [StatusEntry] {
         var entries = [StatusEntry]()
         var headerStamps = [String: String]()
@@ -88,7 +112,7 @@ public enum StatusReport {
                     entry(
                         name, version, kernel, state: state, sourceDirectory: sourceDirectory, sourceStamp: &sourceStamp,
                         packageProblems: problems,
-                        headerStamps: &headerStamps, root: root))
+                        headerStamps: &headerStamps, root: root, currentSigner: currentSigner))
             }
         }
         return entries
@@ -97,7 +121,7 @@ public enum StatusReport {
     private static func entry(
         _ name: String, _ version: String, _ kernel: KernelEntry, state: StateStore, sourceDirectory: FilePath?,
         sourceStamp: inout String?,
-        packageProblems: [String], headerStamps: inout [String: String], root: Root
+        packageProblems: [String], headerStamps: inout [String: String], root: Root, currentSigner: SignerName?
     ) -> StatusEntry {
         var problems = packageProblems
         let record: BuildRecord
@@ -153,6 +177,16 @@ public enum StatusReport {
         entry.installed = install?.modules.map(\.path) ?? []
         entry.overrides = install?.overridden.map(\.path) ?? []
         entry.displaced = install?.displaced.map(\.original) ?? []
+        entry.signatures = (install?.modules ?? []).map { module in
+            let signature = ModuleSignatures.signature(ofFileAt: root.resolve(FilePath(module.path)))
+            let serial = signature?.keyID.map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true) }
+            return InstalledSignature(
+                path: module.path, signer: signature.map { String(decoding: $0.signer, as: UTF8.self) },
+                sigKey: serial?.joined(separator: ":"), sigHashalgo: signature?.hashAlgorithm,
+                currentKey: signature.flatMap { signature in
+                    currentSigner.map { $0 == SignerName(signer: signature.signer, serial: signature.keyID) }
+                })
+        }
         return entry
     }
 }

@@ -84,6 +84,29 @@ import Testing
         }
     }
 
+    /// `sign --all` after a key change, killed at every step: it replaces modules through the install transaction
+    /// (the shadowing package moves an in-tree module aside and back), so the next command settles it the same way.
+    @Test func killedAtEveryStepOfASignAllTheNextCommandFinishesOrUndoesIt() throws {
+        let root = try LifecycleRoot()
+        let kernel = try root.kernelWithModules()
+        let inTree = try root.snapshot(try root.populateInTree(kernel))
+        try root.configure("install_location=manifest\n")
+        #expect(try root.kmodmgr("key", ["generate"]).status == 0)
+        try root.kmodmgr("add", [testPackage("shadow-1.0")])
+        #expect(try root.kmodmgr("install", ["shadow/1.0", "-k", kernel]).status == 0)
+        let arguments = ["sign", "--all"]
+        let kills = try killAtEveryPoint(
+            of: arguments, in: root, kernel: kernel, inTree: inTree,
+            prepare: {
+                let made = try root.kmodmgr("key", ["generate", "--force"])
+                #expect(made.status == 0)
+            },
+            next: { $0 % 2 == 0 ? ["status"] : arguments })
+        #expect(kills.points > 20, "sign --all passed fewer crash points than it has steps")
+        let status = try root.kmodmgr("status", ["--json"]).standardOutput
+        #expect(status.contains("\"current_key\" : true") && !status.contains("\"current_key\" : false"), "\(status)")
+    }
+
     /// What recovery removes is only what it can prove is a kmodmgr's temp left behind: the shapes kmodmgr makes,
     /// where it makes them, of the type it makes, owned by its user, from a process that is gone or is not a
     /// kmodmgr. A live kmodmgr's temp file, and everything that merely looks like one, stays.
