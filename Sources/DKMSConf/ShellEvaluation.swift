@@ -7,7 +7,7 @@ import SystemSupport
 
 /// Evaluates a dkms.conf that needs real shell, the way DKMS does (bash sources it), but contained: never in a root
 /// shell. bash runs as `nobody` and its group, with no supplementary groups, when kmodmgr is root (else as the
-/// calling user), in a `Sandbox` that lets it write nothing but a private `/tmp` and ends whatever it started,
+/// calling user), in a `Sandbox` that lets it write nothing at all and ends whatever it started,
 /// with an environment of exactly
 /// `ManifestEnvironment.shellVariables`, in the package's source directory, with stdin empty and a time limit. It
 /// prints the directives the file set with `declare -p`, and that output is read back by the same lexer as native
@@ -33,7 +33,7 @@ enum ShellEvaluation {
         let request = ProcessRequest(
             executable: FilePath(command[0]), arguments: Array(command.dropFirst()), environment: environment.shellVariables,
             workingDirectory: directory, identity: identity, timeLimit: timeLimit,
-            sandbox: identity.map { _ in Sandbox(writableDirectory: nil, readDirectory: directory) })
+            sandbox: identity.map { _ in Sandbox(writableDirectory: nil, readDirectory: directory, privateTemporaryDirectory: false) })
         let result: CapturedProcess
         do {
             result = try await ProcessRunner.capture(request, limit: 4 << 20)

@@ -19,9 +19,14 @@ public struct Sandbox: Sendable, Hashable {
     /// temporary directory can go.
     public let readDirectory: FilePath
 
-    public init(writableDirectory: FilePath?, readDirectory: FilePath) {
+    /// Whether the step gets a private `/tmp` (a build's scratch space); without one `/tmp` is read-only like the
+    /// rest, and stays the system's for reading (a dkms.conf evaluation reads headers wherever they are).
+    public let privateTemporaryDirectory: Bool
+
+    public init(writableDirectory: FilePath?, readDirectory: FilePath, privateTemporaryDirectory: Bool = true) {
         self.writableDirectory = writableDirectory
         self.readDirectory = readDirectory
+        self.privateTemporaryDirectory = privateTemporaryDirectory
     }
 
     static let unshareProgram: FilePath = "/usr/bin/unshare"
@@ -33,17 +38,19 @@ public struct Sandbox: Sendable, Hashable {
         [
             "--pid", "--fork", "--kill-child", "--mount", "--propagation", "private", "--mount-proc", "--", "/bin/sh", "-c",
             Self.script, "kmodmgr-sandbox", writableDirectory?.string ?? "", readDirectory.string,
+            privateTemporaryDirectory ? "private-tmp" : "shared-tmp",
         ]
     }
 
     /// Runs as root, PID 1 of the namespace: `$1` is the writable directory (empty: none), `$2` a path the step
-    /// must still see (the kernel headers), the rest the step's argv. A tmpfs on `/tmp` would hide a build or
+    /// must still see (the kernel headers), `$3` whether `/tmp` is private, the rest the step's argv. A tmpfs on `/tmp` would hide a build or
     /// headers that live under `/tmp` (a test root, a `--root` there): then `/tmp` stays, read-only, and `TMPDIR`
     /// points into the build directory instead. Messages go to stderr: a captured stdout is the step's alone.
     static let script = #"""
         dir=$1
         seen=$2
-        shift 2
+        tmp=$3
+        shift 3
         fail() { echo "## sandbox: $1; the step runs without it" >&2; }
         watcher=none
         if [ "$$" = 1 ]; then
@@ -54,8 +61,9 @@ public struct Sandbox: Sendable, Hashable {
         fi
         mount --rbind / / && { [ -z "$dir" ] || mount --bind "$dir" "$dir"; } && mount -o remount,bind,ro / \
             || fail "no read-only view (mount failed)"
-        case "$dir/:$seen/" in
-        /tmp/* | *:/tmp/*)
+        case "$tmp:$dir/:$seen/" in
+        shared-tmp:*) ;;
+        *:/tmp/* | *:*:/tmp/*)
             [ -z "$dir" ] || { mkdir -p "$dir/.tmp" && chmod 1777 "$dir/.tmp" && export TMPDIR="$dir/.tmp"; } ;;
         *) mount -t tmpfs -o mode=1777,size=2g tmpfs /tmp || fail "no private /tmp (mount failed)" ;;
         esac

@@ -11,8 +11,9 @@ private let header = "PACKAGE_NAME=demo\nPACKAGE_VERSION=1.0\n"
 @Suite struct MalformedAndHostileTests {
     /// A dkms.conf that is a FIFO (would block `open` forever), a link to `/dev/zero` (never ends), or 200 MB
     /// (costs its size) is refused at once with one line naming it, without reading it. Each case is bounded by a
-    /// time limit of its own: a hang fails the test instead of stalling the suite.
-    @Test(.timeLimit(.minutes(1)), arguments: ["fifo", "dev-zero", "oversized"])
+    /// time limit of its own: a hang fails the test instead of stalling the suite. The limit is generous because it
+    /// runs from the test's start, and in the full parallel suite an async test can wait minutes for a thread.
+    @Test(.timeLimit(.minutes(10)), arguments: ["fifo", "dev-zero", "oversized"])
     func aFileThatIsNoManifestIsRefusedWithoutBeingRead(_ attack: String) async throws {
         let directory = try TemporaryDirectory()
         let file = directory.path("dkms.conf")
