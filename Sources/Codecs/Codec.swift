@@ -19,6 +19,13 @@ public enum Codec {
         return try result.get()
     }
 
+    /// The plain image of a module file's bytes, with the format they were stored in (sniffed from the content, as
+    /// libkmod does): the bytes themselves when they are not compressed.
+    public static func moduleImage(of bytes: [UInt8]) throws(CodecError) -> (image: [UInt8], format: CompressionFormat) {
+        let format = CompressionFormat.sniff(bytes.prefix(8))
+        return (try decompress(bytes, from: format), format)
+    }
+
     /// Decompresses all of `input`, which is compressed in `format`, into a new buffer.
     static func decompress(_ input: UnsafeRawBufferPointer, from format: CompressionFormat) throws(CodecError) -> [UInt8] {
         var output = [UInt8]()

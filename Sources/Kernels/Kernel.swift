@@ -14,17 +14,6 @@ public struct Kernel: Sendable, Hashable, Codable {
     public var compiler: String? { config?["CONFIG_CC_VERSION_TEXT"] }
     /// Whether symbol versions (CRCs) are checked on load.
     public var hasModversions: Bool { config?.isEnabled("CONFIG_MODVERSIONS") ?? false }
-    /// Whether the kernel checks module signatures, and whether it insists on them.
-    public var signsModules: Bool { config?.isEnabled("CONFIG_MODULE_SIG") ?? false }
-    public var requiresSignatures: Bool { config?.isEnabled("CONFIG_MODULE_SIG_FORCE") ?? false }
-    public var signatureHash: String? { config?["CONFIG_MODULE_SIG_HASH"] }
-    /// The compression its own `modules_install` applies (`none`, `gzip`, `xz`, `zstd`).
-    public var configuredCompression: String {
-        if config?.isEnabled("CONFIG_MODULE_COMPRESS_ZSTD") == true { return "zstd" }
-        if config?.isEnabled("CONFIG_MODULE_COMPRESS_XZ") == true { return "xz" }
-        if config?.isEnabled("CONFIG_MODULE_COMPRESS_GZIP") == true { return "gzip" }
-        return "none"
-    }
     /// SHA-256 over the header files that decide a module's ABI (config, symbol CRCs, release): equal digests mean
     /// a module built against one set of headers fits the other, whatever the package version says.
     public let headersDigest: String

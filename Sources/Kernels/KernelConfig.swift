@@ -47,6 +47,19 @@ public struct KernelConfig: Sendable, Hashable, Codable {
         return value == "y" || value == "m"
     }
 
+    /// Whether the kernel checks module signatures (`CONFIG_MODULE_SIG`), and whether it insists on them.
+    public var checksModuleSignatures: Bool { isEnabled("CONFIG_MODULE_SIG") }
+    public var requiresModuleSignatures: Bool { isEnabled("CONFIG_MODULE_SIG_FORCE") }
+    /// The hash its own signing uses and its modules are signed with (`sha256`…).
+    public var moduleSignatureHash: String? { self["CONFIG_MODULE_SIG_HASH"] }
+    /// The compression its own `modules_install` applies (`none`, `gzip`, `xz`, `zstd`).
+    public var moduleCompression: String {
+        if isEnabled("CONFIG_MODULE_COMPRESS_ZSTD") { return "zstd" }
+        if isEnabled("CONFIG_MODULE_COMPRESS_XZ") { return "xz" }
+        if isEnabled("CONFIG_MODULE_COMPRESS_GZIP") { return "gzip" }
+        return "none"
+    }
+
     /// The values of `options` that are set (for `BUILD_EXCLUSIVE_CONFIG`, which names a few).
     public func values(of options: [String]) -> [String: String] {
         var values = [String: String]()

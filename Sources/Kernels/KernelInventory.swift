@@ -120,10 +120,7 @@ public enum KernelInventory {
 
     /// The `uname -m` name of the kernel's architecture, from its config; the running machine's when unknown.
     public static func arch(from config: KernelConfig?) -> String {
-        if let configured = config.flatMap(Architecture.configured(by:)) { return configured.machine }
-        var name = utsname()
-        uname(&name)
-        return withUnsafeBytes(of: name.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        config.flatMap(Architecture.configured(by:))?.machine ?? RunningKernel.machine
     }
 
     private static func realPath(_ path: FilePath) -> FilePath? {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Lifecycle
+import ModuleELF
 import Signing
 import SystemPackage
 import SystemSupport
@@ -25,13 +26,8 @@ struct KeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let context = try options.context(diagnostics: StandardErrorDiagnostics())
-            let location: SigningKeyLocation
             do {
-                guard let found = try SigningKeyDiscovery.locate(root: context.root, settings: context.settings) else {
-                    Output.error("no signing key under \(context.root.path): make one with 'kmodmgr key generate'")
-                    throw ExitStatus.failure.code
-                }
-                location = found
+                let location = try KeyManagement.required(context: context)
                 let key = try KeyManagement.load(location, root: context.root)
                 let certificate = key.certificate
                 var lines = [
@@ -39,18 +35,18 @@ struct KeyCommand: AsyncParsableCommand {
                     "certificate: \(location.certificate)",
                     "subject: \(certificate.subjectCommonName)",
                     "issuer: \(certificate.issuerCommonName)",
-                    "serial (sig_key): \(colonHex(certificate.serialNumber))",
-                    "subject key identifier: \(certificate.subjectKeyIdentifier.map(colonHex) ?? "none")",
-                    "SHA-1 fingerprint: \(colonHex(certificate.sha1Fingerprint))",
+                    "serial (sig_key): \(KernelModule.hexString(certificate.serialNumber))",
+                    "subject key identifier: \(certificate.subjectKeyIdentifier.map(KernelModule.hexString) ?? "none")",
+                    "SHA-1 fingerprint: \(KernelModule.hexString(certificate.sha1Fingerprint))",
                     "key type: \(certificate.keyDescription)",
                     "expires: \(certificate.expires)",
                 ]
-                if context.root.isSystemRoot {
-                    let state = await SecureBoot.state(mokutil: context.settings.mokutil)
+                if let mokutil = SecureBoot.mokutil(settings: context.settings, root: context.root) {
+                    let state = await SecureBoot.state(mokutil: mokutil)
                     switch state {
                     case .enabled:
                         let enrolled = await SecureBoot.isEnrolled(
-                            certificate: context.root.resolve(location.certificate), mokutil: context.settings.mokutil)
+                            certificate: context.root.resolve(location.certificate), mokutil: mokutil)
                         lines.append(
                             "Secure Boot: enabled; key enrolled: \(enrolled.map { $0 ? "yes" : "no (kmodmgr key enroll-hint)" } ?? "unknown")"
                         )
@@ -59,7 +55,7 @@ struct KeyCommand: AsyncParsableCommand {
                     }
                 }
                 Output.write(lines.joined(separator: "\n") + "\n")
-            } catch let error as LifecycleError {
+            } catch {
                 throw fail(error)
             }
         }
@@ -86,20 +82,15 @@ struct KeyCommand: AsyncParsableCommand {
         func run() async throws {
             let context = try options.context(diagnostics: StandardErrorDiagnostics())
             let root = context.root
-            if !force && FileTree.exists(root.resolve(SigningKeyDiscovery.ownKey)) {
-                Output.error("\(SigningKeyDiscovery.ownKey) exists already: --force replaces it (then run 'kmodmgr sign --all')")
-                throw ExitStatus.failure.code
-            }
             do {
-                let key = try KeyManagement.generate(commonName: commonName, context: context)
-                let location = SigningKeyLocation(
-                    source: .kmodmgr, key: SigningKeyDiscovery.ownKey, certificate: SigningKeyDiscovery.ownCertificate)
-                Output.write("\(location.certificate): made (serial \(colonHex(key.certificate.serialNumber)))\n")
+                let key = try KeyManagement.generate(commonName: commonName, replacing: force, context: context)
+                let certificate = SigningKeyDiscovery.ownCertificate
+                Output.write("\(certificate): made (serial \(KernelModule.hexString(key.certificate.serialNumber)))\n")
                 if let used = try SigningKeyDiscovery.locate(root: root, settings: context.settings), used.source != .kmodmgr {
                     Output.note("modules are still signed with \(used.certificate) (\(used.source.rawValue)), which is found first")
                 } else {
                     Output.note(
-                        "enrol it for Secure Boot: \(SecureBoot.importCommand(certificate: root.resolve(location.certificate).string))")
+                        "enrol it for Secure Boot: \(SecureBoot.importCommand(certificate: root.resolve(certificate).string))")
                 }
             } catch {
                 throw fail(error)
@@ -116,10 +107,7 @@ struct KeyCommand: AsyncParsableCommand {
         func run() async throws {
             let context = try options.context(diagnostics: StandardErrorDiagnostics())
             do {
-                guard let location = try SigningKeyDiscovery.locate(root: context.root, settings: context.settings) else {
-                    Output.error("no signing key under \(context.root.path): make one with 'kmodmgr key generate'")
-                    throw ExitStatus.failure.code
-                }
+                let location = try KeyManagement.required(context: context)
                 let certificate = context.root.resolve(location.certificate).string
                 Output.write(
                     """
@@ -130,17 +118,9 @@ struct KeyCommand: AsyncParsableCommand {
                     #    modules signed with it.
 
                     """)
-            } catch let error as LifecycleError {
+            } catch {
                 throw fail(error)
             }
         }
     }
-}
-
-/// `1a:2b:3c`, as modinfo and openssl show serials and fingerprints.
-func colonHex(_ bytes: [UInt8]) -> String {
-    bytes.map { byte in
-        let digits = String(byte, radix: 16)
-        return digits.count == 1 ? "0" + digits : digits
-    }.joined(separator: ":")
 }

@@ -1,4 +1,5 @@
 import SystemPackage
+import SystemSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -20,9 +21,5 @@ enum ProcessEnvironment {
     }
 
     /// The running kernel's release (`uname -r`).
-    static var runningKernelRelease: String {
-        var names = utsname()
-        uname(&names)
-        return withUnsafeBytes(of: &names.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-    }
+    static var runningKernelRelease: String { RunningKernel.release }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Lifecycle
+import ModuleELF
 import Signing
 import SystemPackage
 import SystemSupport
@@ -55,7 +56,7 @@ struct SignCommand: AsyncParsableCommand {
         let context = try options.context(diagnostics: StandardErrorDiagnostics())
         do {
             if let file {
-                try await signFile(FilePath(file), context: context)
+                try await signFile(file, context: context)
             } else {
                 try await signInstalled(context: context)
             }
@@ -64,29 +65,24 @@ struct SignCommand: AsyncParsableCommand {
         }
     }
 
-    private func signFile(_ file: FilePath, context: LifecycleContext) async throws {
-        let working = ProcessEnvironment.currentDirectory
-        let path = file.isAbsolute ? file : working.pushing(file)
+    private func signFile(_ file: String, context: LifecycleContext) async throws {
+        let path = ProcessEnvironment.absolute(file)
         let signingKey: SigningKey
         if let key, let cert {
             do {
-                signingKey = try SigningKey.load(key: working.pushing(FilePath(key)), certificate: working.pushing(FilePath(cert)))
+                signingKey = try SigningKey.load(key: ProcessEnvironment.absolute(key), certificate: ProcessEnvironment.absolute(cert))
             } catch {
                 throw LifecycleError.signing(error.description)
             }
         } else {
-            guard let location = try SigningKeyDiscovery.locate(root: context.root, settings: context.settings) else {
-                throw LifecycleError.signing(
-                    "no signing key under \(context.root.path): give --key and --cert, or run 'kmodmgr key generate'")
-            }
-            signingKey = try KeyManagement.load(location, root: context.root)
+            signingKey = try KeyManagement.load(try KeyManagement.required(context: context), root: context.root)
         }
         let chosenHash =
             hash ?? ModuleFileSigning.kernelHash(release: kernels.first.map { KernelReference(parsing: $0).release }, root: context.root)
             ?? "sha256"
         try ModuleFileSigning.signInPlace(path, key: signingKey, hash: chosenHash)
         Output.write(
-            "\(file): signed (\(chosenHash), '\(signingKey.certificate.subjectCommonName)', serial \(colonHex(signingKey.certificate.serialNumber)))\n"
+            "\(file): signed (\(chosenHash), '\(signingKey.certificate.subjectCommonName)', serial \(KernelModule.hexString(signingKey.certificate.serialNumber)))\n"
         )
     }
 

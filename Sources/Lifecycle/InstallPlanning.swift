@@ -92,13 +92,9 @@ enum InstallPlanning {
 
     /// The `version` field of a module file, any compression; nil if it has none or cannot be read.
     static func moduleVersion(_ file: FilePath) -> String? {
-        guard var bytes = try? FileBytes.read(file) else { return nil }
-        let format = CompressionFormat.sniff(bytes.prefix(8))
-        if format != .none {
-            guard let plain = try? Codec.decompress(bytes, from: format) else { return nil }
-            bytes = plain
-        }
-        guard let module = try? KernelModule.parse(bytes, parts: .modinfo) else { return nil }
+        guard let bytes = try? FileBytes.read(file), let (image, _) = try? Codec.moduleImage(of: bytes),
+            let module = try? KernelModule.parse(image, parts: .modinfo)
+        else { return nil }
         return module.modinfoValue("version").flatMap { $0.isEmpty ? nil : $0 }
     }
 

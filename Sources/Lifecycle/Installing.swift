@@ -2,6 +2,15 @@ import StateStore
 import SystemPackage
 import SystemSupport
 
+/// What a command came to for one package version and one kernel.
+public struct PackageKernelOutcome<Outcome: Sendable>: Sendable {
+    /// `NAME/VERSION`.
+    public let package: String
+    public let release: String
+    public let arch: String
+    public let outcome: Outcome
+}
+
 /// `kmodmgr install`: builds what is not built yet, installs each kernel's build as one journaled transaction, and
 /// re-indexes each kernel it touched once, at the end.
 public enum Installing {
@@ -19,12 +28,7 @@ public enum Installing {
         case failed(reason: String)
     }
 
-    public struct KernelResult: Sendable {
-        public let package: String
-        public let release: String
-        public let arch: String
-        public let outcome: Outcome
-    }
+    public typealias KernelResult = PackageKernelOutcome<Outcome>
 
     public static func install(
         _ reference: PackageReference, releases: [String], arches: [String: String] = [:], force: Bool, context: LifecycleContext

@@ -59,15 +59,16 @@ struct KernelInstall {
             )
         }
         let installedElsewhere = try otherInstalledModules().map { context.root.resolve(FilePath($0.module.path)) }
-        let kernel = try? KernelInventory.kernel(release: release, root: context.root, buildDirectory: nil, digestCache: tree.kernelDigests)
-        let signing = try await signing(for: kernel)
+        // Read once: LoadCheck judges with it, signing and the compression fallback follow it.
+        let config = KernelFacts.config(release: release, root: context.root)
+        let signing = try await signing(for: config)
         async let refusals = Self.refusals(
-            of: checked, alongside: installedElsewhere, release: release, root: context.root,
+            of: checked, alongside: installedElsewhere, release: release, root: context.root, config: config,
             signedBy: signing?.key.certificate.signerName)
         // The re-index at the end of the command starts now: its cache is decoded while this walk runs.
         let preparation = context.indexPreparations.forKernel(release, root: context.root)
         let rivals = ModuleRivals(root: context.root, release: release, snapshot: preparation.snapshot)
-        let compression = InstallPlanning.compression(settings: context.settings, rivals: rivals) { kernel?.configuredCompression }
+        let compression = InstallPlanning.compression(settings: context.settings, rivals: rivals) { config?.moduleCompression }
         let plan = try InstallPlanning.plan(
             label: label, manifest: manifest,
             builtModule: { tree.builtModule(package.name, package.version, release: release, arch: arch, build: build.build, module: $0) },
@@ -118,9 +119,9 @@ struct KernelInstall {
     /// What the kernel will refuse about the built modules, one `MODULE: reason` per problem (LoadCheck).
     private static func refusals(
         of modules: [(name: String, built: FilePath)], alongside installed: [FilePath], release: String, root: Root,
-        signedBy: SignerName?
+        config: KernelConfig?, signedBy: SignerName?
     ) -> [String] {
-        var kernel = KernelFacts.discover(release: release, root: root, checking: modules.map(\.built))
+        var kernel = KernelFacts.discover(release: release, root: root, checking: modules.map(\.built), config: config)
         // A package's modules often use each other's exports, and autoinstall indexes only at the end: what this
         // install brings and what other installs have put in place count as installed.
         kernel.adding(modulesAt: modules.map(\.built) + installed)
@@ -223,10 +224,10 @@ struct KernelInstall {
     /// The key and hash this kernel's modules are signed with: when its config checks signatures
     /// (`CONFIG_MODULE_SIG`, hash `CONFIG_MODULE_SIG_HASH`) and signing is not switched off; nil otherwise, or when
     /// the root has no key (said once, by `SigningKeys`).
-    private func signing(for kernel: Kernel?) async throws(LifecycleError) -> ModuleStaging.Signing? {
-        guard context.settings.signModules, let kernel, kernel.signsModules else { return nil }
+    private func signing(for config: KernelConfig?) async throws(LifecycleError) -> ModuleStaging.Signing? {
+        guard context.settings.signModules, let config, config.checksModuleSignatures else { return nil }
         guard case .key(let key, _) = try await context.signingKeys.resolve(context) else { return nil }
-        return ModuleStaging.Signing(key: key, hash: kernel.signatureHash ?? "sha256")
+        return ModuleStaging.Signing(key: key, hash: config.moduleSignatureHash ?? "sha256")
     }
 
     private func system(_ path: FilePath) -> String { context.root.systemPath(of: path) }

@@ -39,6 +39,10 @@ public enum LifecycleError: Error, Sendable, CustomStringConvertible {
     case incompatible(package: String, release: String, reasons: [String])
     /// A signing key could not be read, made or used (the message names the file).
     case signing(String)
+    /// Signing was asked for and the root has no key (`SigningKeyDiscovery`).
+    case noSigningKey(root: String)
+    /// `key generate` without `--force` where kmodmgr's own key exists.
+    case signingKeyExists(path: String)
 
     public var description: String {
         switch self {
@@ -70,6 +74,9 @@ public enum LifecycleError: Error, Sendable, CustomStringConvertible {
         case .incompatible(let package, let release, let reasons):
             "\(package): \(release) will refuse it: \(reasons.joined(separator: "; ")) (not installed; --force installs anyway)"
         case .signing(let message): message
+        case .noSigningKey(let root):
+            "no signing key under \(root): make one with 'kmodmgr key generate\(root == "/" ? "" : " --root \(root)")'"
+        case .signingKeyExists(let path): "\(path) exists already: --force replaces it (then run 'kmodmgr sign --all')"
         case .indexing(let release, let reason):
             "indexing \(release) failed: \(reason) (the modules are in place; the next kmodmgr command retries)"
         }

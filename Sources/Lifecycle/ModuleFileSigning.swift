@@ -1,4 +1,5 @@
 import Kernels
+import LoadCheck
 import Signing
 import SystemPackage
 import SystemSupport
@@ -31,7 +32,6 @@ public enum ModuleFileSigning {
     /// `CONFIG_MODULE_SIG_HASH` of kernel `release` under `root`, if its config says.
     public static func kernelHash(release: String?, root: Root) -> String? {
         guard let release else { return nil }
-        let kernel = try? KernelInventory.kernel(release: release, root: root, buildDirectory: nil, digestCache: nil)
-        return kernel?.signatureHash
+        return KernelFacts.config(release: release, root: root)?.moduleSignatureHash
     }
 }

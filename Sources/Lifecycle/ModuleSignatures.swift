@@ -1,24 +1,18 @@
 import Codecs
 import ModuleELF
-import SystemPackage
-import SystemSupport
 
 /// The signature a module file carries, whatever its compression: what `status` shows and `sign --all` compares
 /// with the current key.
 public enum ModuleSignatures {
-    /// Who signed the module at `file` (nil: unsigned, or a signature libkmod could not describe either).
-    public static func signer(ofFileAt file: FilePath) -> SignerName? {
-        signature(ofFileAt: file).map { SignerName(signer: $0.signer, serial: $0.keyID) }
+    /// The signature in a module file's bytes (any compression), as modinfo reports it; nil: unsigned, or a
+    /// signature libkmod could not describe either.
+    public static func signature(ofModuleFile bytes: [UInt8]) -> ModuleSignature? {
+        guard let (image, _) = try? Codec.moduleImage(of: bytes) else { return nil }
+        return image.withUnsafeBytes { ModuleSignature.parse(moduleImage: $0) }
     }
 
-    /// The signature of the module at `file`, as modinfo reports it.
-    public static func signature(ofFileAt file: FilePath) -> ModuleSignature? {
-        guard var bytes = try? FileBytes.read(file) else { return nil }
-        let format = CompressionFormat.sniff(bytes.prefix(8))
-        if format != .none {
-            guard let plain = try? Codec.decompress(bytes, from: format) else { return nil }
-            bytes = plain
-        }
-        return bytes.withUnsafeBytes { ModuleSignature.parse(moduleImage: $0) }
+    /// Who signed it.
+    public static func signer(ofModuleFile bytes: [UInt8]) -> SignerName? {
+        signature(ofModuleFile: bytes).map { SignerName(signer: $0.signer, serial: $0.keyID) }
     }
 }

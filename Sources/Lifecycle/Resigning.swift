@@ -19,12 +19,7 @@ public enum Resigning {
         case failed(reason: String)
     }
 
-    public struct KernelResult: Sendable {
-        public let package: String
-        public let release: String
-        public let arch: String
-        public let outcome: Outcome
-    }
+    public typealias KernelResult = PackageKernelOutcome<Outcome>
 
     /// Re-signs what is installed for `releases` (nil: every kernel); `force` signs even modules the current key
     /// signed already.
@@ -34,7 +29,7 @@ public enum Resigning {
         let lock = try context.exclusive()
         defer { withExtendedLifetime(lock) {} }
         guard case .key(let key, _) = try await context.signingKeys.resolve(context) else {
-            throw .signing("no signing key under \(context.root.path): make one with kmodmgr key generate")
+            throw .noSigningKey(root: context.root.path.string)
         }
         let current = key.certificate.signerName
         var results = [KernelResult]()
@@ -51,7 +46,9 @@ public enum Resigning {
                 let interrupted = FileTree.exists(pending)
                 guard record != nil || interrupted else { continue }
                 let label = "\(name)/\(version)"
-                let signers = (record?.modules ?? []).map { ModuleSignatures.signer(ofFileAt: context.root.resolve(FilePath($0.path))) }
+                let signers = (record?.modules ?? []).map { module in
+                    (try? FileBytes.read(context.root.resolve(FilePath(module.path)))).flatMap(ModuleSignatures.signer(ofModuleFile:))
+                }
                 if !force && !interrupted && signers.allSatisfy({ $0 == current }) {
                     results.append(KernelResult(package: label, release: entry.release, arch: entry.arch, outcome: .current))
                     continue

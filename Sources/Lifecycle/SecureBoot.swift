@@ -12,6 +12,12 @@ public enum SecureBoot {
         case unknown(String)
     }
 
+    /// The mokutil to ask under `root`: kmodmgr.conf's, else `/usr/bin/mokutil` on the live system; nil under
+    /// another root, which is prepared for other machines and has no firmware of its own.
+    public static func mokutil(settings: Settings, root: Root) -> FilePath? {
+        settings.mokutil ?? (root.isSystemRoot ? "/usr/bin/mokutil" : nil)
+    }
+
     public static func state(mokutil: FilePath) async -> State {
         guard FileTree.exists(mokutil) else { return .unknown("\(mokutil) is missing (apt install mokutil)") }
         let output = await run(mokutil, ["--sb-state"])
@@ -31,14 +37,12 @@ public enum SecureBoot {
     /// The command that asks shim to enrol `certificate` at the next boot.
     public static func importCommand(certificate: String) -> String { "mokutil --import \(shellQuoted(certificate))" }
 
-    /// The one warning an install gives when Secure Boot is on and the signing key is not enrolled: only on the
-    /// live system (a root being prepared for other machines has no firmware of its own), or where
-    /// kmodmgr.conf names a `mokutil` to ask.
-    static func enrolmentHint(for location: SigningKeyLocation, key: SigningKey, settings: Settings, root: Root) async -> String? {
-        guard root.isSystemRoot || settings.mokutil != Settings().mokutil else { return nil }
-        guard await state(mokutil: settings.mokutil) == .enabled else { return nil }
+    /// The one warning an install gives when Secure Boot is on and the signing key is not enrolled (where there is
+    /// a `mokutil` to ask).
+    static func enrolmentHint(for location: SigningKeyLocation, settings: Settings, root: Root) async -> String? {
+        guard let mokutil = mokutil(settings: settings, root: root), await state(mokutil: mokutil) == .enabled else { return nil }
         let certificate = root.resolve(location.certificate)
-        guard await isEnrolled(certificate: certificate, mokutil: settings.mokutil) == false else { return nil }
+        guard await isEnrolled(certificate: certificate, mokutil: mokutil) == false else { return nil }
         return "Secure Boot is on and the signing key \(location.certificate) is not enrolled: the kernel will refuse modules "
             + "signed with it. Enrol it with '\(importCommand(certificate: certificate.string))' (it asks for a one-time password), "
             + "then reboot and confirm in MokManager"

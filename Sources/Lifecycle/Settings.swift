@@ -37,8 +37,9 @@ public struct Settings: Sendable, Equatable {
     /// root; nil: discovered (`SigningKeyDiscovery`).
     public var signingKey: FilePath?
     public var signingCertificate: FilePath?
-    /// The `mokutil` program asked about Secure Boot and enrolment (a path on this machine, not in the root).
-    public var mokutil: FilePath = "/usr/bin/mokutil"
+    /// The `mokutil` program asked about Secure Boot and enrolment (a path on this machine, not in the root); nil:
+    /// `/usr/bin/mokutil`, on the live system only (see `SecureBoot.mokutil`).
+    public var mokutil: FilePath?
 
     /// Whether package `name` belongs in the initramfs: its dkms.conf says `REMAKE_INITRD=yes` (as read when it was
     /// installed), or `initramfs_packages` names it. The one place that decides it.

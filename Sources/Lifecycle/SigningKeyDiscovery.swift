@@ -16,12 +16,6 @@ public struct SigningKeyLocation: Sendable, Hashable {
     /// Paths as the system sees them (inside the root).
     public let key: FilePath
     public let certificate: FilePath
-
-    public init(source: Source, key: FilePath, certificate: FilePath) {
-        self.source = source
-        self.key = key
-        self.certificate = certificate
-    }
 }
 
 /// Finds the key modules are signed with. The first pair whose two files exist wins:

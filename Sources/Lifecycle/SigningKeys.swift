@@ -43,42 +43,9 @@ final class SigningKeys: Sendable {
         }
         guard let location else { return .none }
         let key = try KeyManagement.load(location, root: root)
-        if let hint = await SecureBoot.enrolmentHint(for: location, key: key, settings: context.settings, root: root) {
+        if let hint = await SecureBoot.enrolmentHint(for: location, settings: context.settings, root: root) {
             context.diagnostics.warning(hint)
         }
         return .key(key, location)
-    }
-}
-
-/// Loading and making keys under a root, with errors as lifecycle errors.
-public enum KeyManagement {
-    public static let defaultCommonName = "kmodmgr module signing key"
-
-    public static func load(_ location: SigningKeyLocation, root: Root) throws(LifecycleError) -> SigningKey {
-        do {
-            return try SigningKey.load(key: root.resolve(location.key), certificate: root.resolve(location.certificate))
-        } catch {
-            throw .signing(error.description)
-        }
-    }
-
-    /// `kmodmgr key generate`: makes kmodmgr's own key, holding the state lock (installs read it).
-    public static func generate(commonName: String, context: LifecycleContext) throws(LifecycleError) -> SigningKey {
-        let lock = try context.exclusive()
-        defer { withExtendedLifetime(lock) {} }
-        return try load(try generate(root: context.root, commonName: commonName), root: context.root)
-    }
-
-    /// Makes kmodmgr's own key under `root` (replacing an older one of its own).
-    @discardableResult
-    public static func generate(root: Root, commonName: String) throws(LifecycleError) -> SigningKeyLocation {
-        do {
-            _ = try KeyGeneration.generate(
-                commonName: commonName, key: root.resolve(SigningKeyDiscovery.ownKey),
-                certificate: root.resolve(SigningKeyDiscovery.ownCertificate))
-        } catch {
-            throw .signing(error.description)
-        }
-        return SigningKeyLocation(source: .kmodmgr, key: SigningKeyDiscovery.ownKey, certificate: SigningKeyDiscovery.ownCertificate)
     }
 }

@@ -59,6 +59,15 @@ public struct InstalledSignature: Sendable, Equatable, Codable {
         case sigHashalgo = "sig_hashalgo"
         case currentKey = "current_key"
     }
+
+    /// `signature` (nil: unsigned) as modinfo names it, compared with the key installs sign with now.
+    init(path: String, signature: ModuleSignature?, current: SignerName?) {
+        self.path = path
+        signer = signature.map { String(decoding: $0.signer, as: UTF8.self) }
+        sigKey = signature.map { KernelModule.hexString($0.keyID) }
+        sigHashalgo = signature?.hashAlgorithm
+        currentKey = signature.flatMap { signature in current.map { $0 == SignerName(signer: signature.signer, serial: signature.keyID) } }
+    }
 }
 
 /// `kmodmgr status`: what the state tree says, checked against the files it names — never by evaluating a
@@ -163,12 +172,18 @@ public enum StatusReport {
         } catch {
             problems.append(error.description)
         }
+        // Each installed file read once: its digest against the record, its signature for the report.
+        var signatures = [InstalledSignature]()
         for module in install?.modules ?? [] {
-            switch try? ContentHash.of(file: root.resolve(FilePath(module.path))) {
-            case nil: problems.append("installed module \(module.path) is missing")
-            case module.digest: break
-            default: problems.append("installed module \(module.path) was changed since it was installed")
+            guard let bytes = try? FileBytes.read(root.resolve(FilePath(module.path))) else {
+                problems.append("installed module \(module.path) is missing")
+                continue
             }
+            if ContentHash.of(bytes) != module.digest {
+                problems.append("installed module \(module.path) was changed since it was installed")
+            }
+            signatures.append(
+                InstalledSignature(path: module.path, signature: ModuleSignatures.signature(ofModuleFile: bytes), current: currentSigner))
         }
         var entry = StatusEntry(
             name: name, version: version, kernel: kernel.release, arch: kernel.arch,
@@ -177,16 +192,7 @@ public enum StatusReport {
         entry.installed = install?.modules.map(\.path) ?? []
         entry.overrides = install?.overridden.map(\.path) ?? []
         entry.displaced = install?.displaced.map(\.original) ?? []
-        entry.signatures = (install?.modules ?? []).map { module in
-            let signature = ModuleSignatures.signature(ofFileAt: root.resolve(FilePath(module.path)))
-            let serial = signature?.keyID.map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true) }
-            return InstalledSignature(
-                path: module.path, signer: signature.map { String(decoding: $0.signer, as: UTF8.self) },
-                sigKey: serial?.joined(separator: ":"), sigHashalgo: signature?.hashAlgorithm,
-                currentKey: signature.flatMap { signature in
-                    currentSigner.map { $0 == SignerName(signer: signature.signer, serial: signature.keyID) }
-                })
-        }
+        entry.signatures = signatures
         return entry
     }
 }

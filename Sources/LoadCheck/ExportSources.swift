@@ -13,7 +13,7 @@ import SystemSupport
 extension KernelSymbolTable {
     /// The exports `/proc/kallsyms` names, when `release` is the running kernel's; nil otherwise or unreadable.
     static func runningKernelExports(release: String, only wanted: Set<String>?) -> KernelSymbolTable? {
-        guard release == runningRelease(), let bytes = try? FileBytes.read("/proc/kallsyms") else { return nil }
+        guard release == RunningKernel.release, let bytes = try? FileBytes.read("/proc/kallsyms") else { return nil }
         var table = KernelSymbolTable(nameSource: true)
         let prefix = Array("__ksymtab_".utf8)
         for line in bytes.split(separator: UInt8(ascii: "\n")) {
@@ -42,12 +42,5 @@ extension KernelSymbolTable {
             let module = String(decoding: rest[(space + 1)...], as: UTF8.self)
             add(name, Export(crc: nil, owner: module, gplOnly: false, namespace: nil))
         }
-    }
-
-    /// `uname -r` of the running kernel.
-    static func runningRelease() -> String {
-        var name = utsname()
-        uname(&name)
-        return withUnsafeBytes(of: name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 }

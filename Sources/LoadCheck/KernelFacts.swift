@@ -5,10 +5,6 @@ import ModuleELF
 import SystemPackage
 import SystemSupport
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// What one kernel accepts, gathered from what is on disk for it — with or without its headers, so that the
 /// check also runs on a machine (or in a VM) that only has the kernel and its modules: the config from the
 /// headers or `/boot/config-KVER`; the exports and CRCs from the headers' `Module.symvers`; the kernel's own
@@ -41,8 +37,8 @@ public struct KernelFacts: Sendable {
     public var hasModversions: Bool {
         config?.isEnabled("CONFIG_MODVERSIONS") ?? (vermagic?.contains(" modversions") == true)
     }
-    public var requiresSignatures: Bool { enforcesSignatures || (config?.isEnabled("CONFIG_MODULE_SIG_FORCE") ?? false) }
-    public var checksSignatures: Bool { config?.isEnabled("CONFIG_MODULE_SIG") ?? false }
+    public var requiresSignatures: Bool { enforcesSignatures || (config?.requiresModuleSignatures ?? false) }
+    public var checksSignatures: Bool { config?.checksModuleSignatures ?? false }
     public var forcesLoads: Bool { config?.isEnabled("CONFIG_MODULE_FORCE_LOAD") ?? false }
     public var decompressesInKernel: Bool { config?.isEnabled("CONFIG_MODULE_DECOMPRESS") ?? false }
     /// Whether a symbol missing from a module's `__versions` section is refused. Upstream Linux warns once and
@@ -83,12 +79,13 @@ public struct KernelFacts: Sendable {
     /// Gathers the facts of kernel `release` under `root`. Missing pieces stay nil; the check then says what it
     /// could not judge instead of guessing. With `modules`, the symbol table holds just what checking those module
     /// files needs (what they import), which spares reading the other 25,000 exports.
-    public static func discover(release: String, root: Root, checking modules: [FilePath]? = nil) -> KernelFacts {
+    /// `config`: the kernel's config when the caller has read it already (`config(release:root:)`).
+    public static func discover(
+        release: String, root: Root, checking modules: [FilePath]? = nil, config knownConfig: KernelConfig? = nil
+    ) -> KernelFacts {
         let moduleDirectory = root.moduleDirectory(release: release)
-        let build = KernelInventory.buildDirectory(release: release, root: root) ?? moduleDirectory.appending("build")
-        let config = readConfig([
-            build.appending(".config"), build.appending("include/config/auto.conf"), root.resolve(FilePath("/boot/config-\(release)")),
-        ])
+        let build = buildDirectory(release: release, root: root)
+        let config = knownConfig ?? self.config(release: release, root: root)
         let symversFile = build.appending("Module.symvers")
         let symvers = try? FileBytes.read(symversFile)
         let wanted = modules.map { paths in
@@ -117,7 +114,7 @@ public struct KernelFacts: Sendable {
         // Out-of-tree modules of the index (other packages) export symbols Module.symvers does not list.
         facts.adding(modulesAt: indexed.outOfTreeModules)
         facts.trustedSigners = trustedSigners(build: build)
-        facts.enforcesSignatures = root.isSystemRoot && runningRelease() == release && runningKernelEnforcesSignatures()
+        facts.enforcesSignatures = root.isSystemRoot && RunningKernel.release == release && runningKernelEnforcesSignatures()
         return facts
     }
 
@@ -138,12 +135,6 @@ public struct KernelFacts: Sendable {
         (try? FileBytes.read("/sys/module/module/parameters/sig_enforce"))?.first == UInt8(ascii: "Y")
     }
 
-    static func runningRelease() -> String? {
-        var name = utsname()
-        guard uname(&name) == 0 else { return nil }
-        return withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-    }
-
     /// The `vermagic` of the kernel's own modules (the first one under `kernel/` its `modules.dep` lists), which
     /// names the release the kernel really has; nil when its modules are not there.
     public static func ownVermagic(release: String, root: Root) -> String? {
@@ -162,11 +153,19 @@ public struct KernelFacts: Sendable {
         return nil
     }
 
-    private static func readConfig(_ candidates: [FilePath]) -> KernelConfig? {
-        for file in candidates {
+    /// The config of kernel `release`: its headers', else `/boot/config-<release>`.
+    public static func config(release: String, root: Root) -> KernelConfig? {
+        let build = buildDirectory(release: release, root: root)
+        for file in [
+            build.appending(".config"), build.appending("include/config/auto.conf"), root.resolve(FilePath("/boot/config-\(release)")),
+        ] {
             if let bytes = try? FileBytes.read(file) { return KernelConfig(bytes: bytes, file: file.string) }
         }
         return nil
+    }
+
+    private static func buildDirectory(release: String, root: Root) -> FilePath {
+        KernelInventory.buildDirectory(release: release, root: root) ?? root.moduleDirectory(release: release).appending("build")
     }
 
     /// The module at `path`, decompressed and parsed (modinfo and symbols), or nil if unreadable.

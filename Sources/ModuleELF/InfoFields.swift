@@ -13,7 +13,7 @@ extension KernelModule {
     }
 
     /// Bytes as libkmod shows them: `AB:CD:…`, upper case, a line break plus two tabs after every 20 bytes.
-    static func hexString(_ bytes: [UInt8]) -> String {
+    public static func hexString(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789ABCDEF".utf8)
         var text = [UInt8]()
         text.reserveCapacity(bytes.count * 3 + bytes.count / 20 * 3)

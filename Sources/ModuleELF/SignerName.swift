@@ -12,10 +12,9 @@ public struct SignerName: Sendable, Hashable, CustomStringConvertible {
         self.serial = Array(serial.drop { $0 == 0 })
     }
 
-    /// `'Common Name' (serial 1a:2b:…)`.
+    /// `'Common Name' (serial 1A:2B:…)`, the serial as modinfo prints `sig_key`.
     public var description: String {
-        let hex = serial.map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }
-        return "'\(String(decoding: signer, as: UTF8.self))' (serial \(hex.joined(separator: ":")))"
+        "'\(String(decoding: signer, as: UTF8.self))' (serial \(KernelModule.hexString(serial)))"
     }
 
     /// The names of the certificates in `bytes`: DER certificates one after another, as the kernel's build keeps

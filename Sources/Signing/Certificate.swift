@@ -60,18 +60,6 @@ public struct Certificate: Sendable {
     /// How a module signature made with this certificate names it.
     public var signerName: SignerName { SignerName(signer: Array(issuerCommonName.utf8), serial: serialNumber) }
 
-    /// Whether this certificate is the one a module signature names (issuer common name and serial, as the
-    /// signature's `signer` and `sig_key`).
-    public func isNamed(signer: [UInt8], serial: [UInt8]) -> Bool {
-        Array(issuerCommonName.utf8) == signer && serialNumber == serial.drop { $0 == 0 }.map { $0 }
-    }
-
-    /// The description the kernel gives this certificate's key in its keyrings (`/proc/keys`): the subject's
-    /// common name, ": ", the subject key identifier in lower-case hex.
-    public var keyringDescription: String? {
-        subjectKeyIdentifier.map { "\(subjectCommonName): \(hex($0))" }
-    }
-
     private static func commonName(_ name: OpaquePointer?) -> String {
         guard let name else { return "" }
         let index = X509_NAME_get_index_by_NID(name, NID_commonName, -1)
@@ -87,15 +75,4 @@ public struct Certificate: Sendable {
         guard let string, let data = ASN1_STRING_get0_data(string) else { return [] }
         return Array(UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(string))))
     }
-}
-
-/// Bytes as lower-case hex without separators.
-public func hex(_ bytes: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var text = [UInt8]()
-    for byte in bytes {
-        text.append(digits[Int(byte >> 4)])
-        text.append(digits[Int(byte & 15)])
-    }
-    return String(decoding: text, as: UTF8.self)
 }

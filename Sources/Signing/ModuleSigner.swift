@@ -45,15 +45,14 @@ public enum ModuleSigner {
     /// A module file's bytes signed, in the file's own compression: a compressed module (`.ko.xz`, `.ko.zst`,
     /// `.ko.gz`) is decompressed, signed and compressed again the way kmodmgr compresses for the kernel.
     public static func sign(fileBytes: [UInt8], with key: SigningKey, hash: String, file: FilePath) throws(SigningError) -> [UInt8] {
-        let format = CompressionFormat.sniff(fileBytes.prefix(8))
-        guard format != .none else { return try sign(fileBytes, with: key, hash: hash, file: file) }
-        let plain: [UInt8]
+        let (plain, format): ([UInt8], CompressionFormat)
         do {
-            plain = try Codec.decompress(fileBytes, from: format)
+            (plain, format) = try Codec.moduleImage(of: fileBytes)
         } catch {
-            throw SigningError(file: file, .notAModule("cannot decompress (\(format.rawValue)): \(error)"))
+            throw SigningError(file: file, .notAModule("cannot decompress: \(error)"))
         }
         let signed = try sign(plain, with: key, hash: hash, file: file)
+        guard format != .none else { return signed }
         do {
             return try Codec.compress(signed, to: format)
         } catch {

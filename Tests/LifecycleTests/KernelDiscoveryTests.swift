@@ -17,7 +17,7 @@ struct KernelDiscoveryTests {
         #expect(kernel.buildDirectory == root.path + "/usr/src/linux-headers-\(release)")
         #expect(kernel.compiler?.hasPrefix("gcc") == true)
         #expect(kernel.hasModversions)
-        #expect(kernel.signsModules)
+        #expect(kernel.config?.checksModuleSignatures == true)
         #expect(KernelInventory.releasesWithHeaders(root: Root(FilePath(root.path))) == root.kernels)
     }
 

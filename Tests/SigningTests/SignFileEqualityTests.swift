@@ -33,7 +33,7 @@ import Testing
             #expect(ours == theirs, "\(hash): \(ours.count) bytes vs sign-file's \(theirs.count)")
             let signature = try #require(ours.withUnsafeBytes { ModuleSignature.parse(moduleImage: $0) })
             #expect(signature.idType == "PKCS#7" && signature.hashAlgorithm == hash)
-            #expect(key.certificate.isNamed(signer: signature.signer, serial: signature.keyID))
+            #expect(key.certificate.signerName == SignerName(signer: signature.signer, serial: signature.keyID))
         }
     }
 
