@@ -6,20 +6,20 @@ import SystemPackage
 import SystemSupport
 
 /// `kmodmgr sign`: one module file (what the kernel's `sign-file` does, for compressed modules too), or every
-/// installed module signed again with the current key, without a rebuild.
+/// built and installed module signed again with the current key, without a rebuild.
 struct SignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sign", abstract: "Sign a module file (--file), or sign every installed module again (--all).",
+        commandName: "sign", abstract: "Sign a module file (--file), or sign every built and installed module again (--all).",
         discussion: """
-            --all replaces each package's installed modules that the current key did not sign through the install \
-            transaction (journaled, crash-safe, the index updated once per kernel) and records their new digests: \
+            --all signs built modules that the current key did not sign again in place, and replaces each \
+            package's installed ones through the install transaction (journaled, crash-safe, the index updated once per kernel) and records their new digests: \
             what to run after 'kmodmgr key generate --force' or a change of mok_signing_key. --file signs FILE in \
             place (.ko, .ko.xz, .ko.zst, .ko.gz: signed inside, compressed again), with --key/--cert or the \
             current key, hashing with --hash (default: the kernel's CONFIG_MODULE_SIG_HASH for -k, else sha256).
             """)
 
     @OptionGroup var options: LifecycleOptions
-    // Not KernelSelection: its --all is --all-kernels' other spelling, and here --all means every installed module.
+    // Not KernelSelection: its --all is --all-kernels' other spelling, and here --all means every module.
     @Option(
         name: [.customShort("k"), .customLong("kernel")],
         help: ArgumentHelp("With --all: only this kernel's modules (repeatable); with --file: take this kernel's hash.", valueName: "KVER"),

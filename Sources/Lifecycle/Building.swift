@@ -250,7 +250,8 @@ struct KernelBuild {
             }
         }
         do {
-            record.modules = try storeResult(manifest: manifest, manifestJSON: manifestJSON, scratch: scratch, build: record.build)
+            record.modules = try await BuildResultStore(package: package, kernel: kernel, context: context).store(
+                manifest: manifest, manifestJSON: manifestJSON, scratch: scratch, build: record.build)
         } catch {
             switch error {
             case .refused(let relative, let failure):
@@ -262,59 +263,6 @@ struct KernelBuild {
         record.state = .built
         try commit(record)
         return .built(modules: manifest.modules.map(\.destName), elapsed: log.elapsed, log: logFile.string)
-    }
-
-    /// Why the result was not stored: a built "module" that is no regular file of the build (a link to a
-    /// root-only file, a FIFO, something of a module's impossible size), or a failure of kmodmgr's own.
-    private enum StoreFailure: Error {
-        case refused(String, BoundedFileRead.Failure)
-        case lifecycle(LifecycleError)
-    }
-
-    /// The most a built module may be: far above any real one (unstripped, with debug info), far below what would
-    /// fill the state tree.
-    static let moduleSizeLimit = 1 << 30
-
-    /// Copies the declared modules and the manifest into `<build>.partial`, then renames it to `<build>`: a crash
-    /// leaves a partial directory no record names, which the next commit removes. The modules are what the build
-    /// user left: they are read without following links and must be regular files (`ContainedFile`).
-    private func storeResult(manifest: PackageManifest, manifestJSON: [UInt8], scratch: FilePath, build: String)
-        throws(StoreFailure) -> [BuiltModule]
-    {
-        let final = tree.result(name, version, release: kernel.release, arch: kernel.arch, build: build)
-        let partial = TemporaryName.make(.partialResult, for: final)
-        var modules = [BuiltModule]()
-        var refusal: (String, BoundedFileRead.Failure)?
-        do throws(SystemError) {
-            try FileTree.remove(partial)
-            try FileTree.makeDirectories(partial.appending("module"))
-            for module in manifest.modules {
-                let target = partial.appending("module").appending(module.destName + ".ko")
-                let relative = module.builtLocation.isEmpty ? module.builtName + ".ko" : "\(module.builtLocation)/\(module.builtName).ko"
-                do {
-                    try ContainedFile.copy(relative, beneath: scratch, to: target, limit: Self.moduleSizeLimit)
-                } catch {
-                    if case .system(let failure) = error { throw failure }
-                    refusal = (relative, error)
-                    break
-                }
-                modules.append(BuiltModule(name: module.destName, digest: try ContentHash.of(file: target)))
-            }
-            if refusal == nil {
-                try AtomicFile.write(manifestJSON, to: partial.appending("manifest.json"))
-                guard rename(partial.string, final.string) == 0 else {
-                    throw SystemError("rename into place", path: final, errno: Errno(rawValue: errno))
-                }
-            }
-        } catch {
-            try? FileTree.remove(partial)
-            throw .lifecycle(.system(error))
-        }
-        if let (relative, failure) = refusal {
-            try? FileTree.remove(partial)
-            throw .refused(relative, failure)
-        }
-        return modules
     }
 
     /// Removes the scratch copy and the directories above it that only it needed, up to `.build`.

@@ -61,7 +61,7 @@ struct KernelInstall {
         let installedElsewhere = try otherInstalledModules().map { context.root.resolve(FilePath($0.module.path)) }
         // Read once: LoadCheck judges with it, signing and the compression fallback follow it.
         let config = KernelFacts.config(release: release, root: context.root)
-        let signing = try await signing(for: config)
+        let signing = try await SigningPlan.forKernel(config, context: context)
         async let refusals = Self.refusals(
             of: checked, alongside: installedElsewhere, release: release, root: context.root, config: config,
             signedBy: signing?.key.certificate.signerName)
@@ -219,15 +219,6 @@ struct KernelInstall {
             for module in record?.modules ?? [] { modules.append(("\(name)/\(version)", module)) }
         }
         return modules
-    }
-
-    /// The key and hash this kernel's modules are signed with: when its config checks signatures
-    /// (`CONFIG_MODULE_SIG`, hash `CONFIG_MODULE_SIG_HASH`) and signing is not switched off; nil otherwise, or when
-    /// the root has no key (said once, by `SigningKeys`).
-    private func signing(for config: KernelConfig?) async throws(LifecycleError) -> ModuleStaging.Signing? {
-        guard context.settings.signModules, let config, config.checksModuleSignatures else { return nil }
-        guard case .key(let key, _) = try await context.signingKeys.resolve(context) else { return nil }
-        return ModuleStaging.Signing(key: key, hash: config.moduleSignatureHash ?? "sha256")
     }
 
     private func system(_ path: FilePath) -> String { context.root.systemPath(of: path) }

@@ -1,6 +1,5 @@
 import Codecs
 import Kernels
-import Signing
 import StateStore
 import SystemPackage
 import SystemSupport
@@ -23,13 +22,8 @@ struct StagedModule: Sendable {
 /// with CRC32 and a 1 MiB dictionary, gzip without name or time, zstd) — the order of the kernel's own
 /// `modules_install`.
 enum ModuleStaging {
-    /// The key and hash modules are signed with; nil: left unsigned (the kernel does not check signatures).
-    struct Signing: Sendable {
-        let key: SigningKey
-        let hash: String
-    }
-
-    static func stage(_ plan: InstallPlan, signing: Signing?, in directory: FilePath, context: LifecycleContext)
+    /// `signing`: nil leaves the modules unsigned (the kernel does not check signatures, or there is no key).
+    static func stage(_ plan: InstallPlan, signing: SigningPlan?, in directory: FilePath, context: LifecycleContext)
         async throws(LifecycleError) -> [StagedModule]
     {
         let scratch = directory.appending("strip")
@@ -52,11 +46,7 @@ enum ModuleStaging {
             }
             if module.strip { context.step("\(module.name): stripped (strip --strip-debug)") }
             if let signing {
-                do {
-                    bytes = try ModuleSigner.sign(bytes, with: signing.key, hash: signing.hash, file: module.built)
-                } catch {
-                    throw .signing(error.description)
-                }
+                bytes = try signing.sign(bytes, file: module.built)
                 context.step("\(module.name): signed (\(signing.hash), key '\(signing.key.certificate.subjectCommonName)')")
             }
             if plan.compression != .none {

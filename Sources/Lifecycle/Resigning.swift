@@ -1,10 +1,12 @@
+import LoadCheck
 import ModuleELF
 import Signing
 import StateStore
 import SystemPackage
 import SystemSupport
 
-/// `kmodmgr sign --all`: every installed module not signed by the current key is signed again, without a rebuild.
+/// `kmodmgr sign --all`: every built and installed module not signed by the current key is signed again, without a
+/// rebuild. Built modules are signed in place (`resignBuilt`).
 /// Each package's modules for one kernel are replaced by the install transaction itself (strip, sign, compress
 /// the committed build into staging, journal, rename into place, record the new digests), so a crash leaves the
 /// state tree, the files and the index agreeing as after any install; each kernel is re-indexed once, at the end.
@@ -42,10 +44,17 @@ public enum Resigning {
                 } catch {
                     throw .state(error)
                 }
+                let label = "\(name)/\(version)"
+                let builtAgain = try await resignBuilt(name, version, entry, current: current, force: force, context: context)
                 let pending = pendingMarker(name, version, entry, context: context)
                 let interrupted = FileTree.exists(pending)
-                guard record != nil || interrupted else { continue }
-                let label = "\(name)/\(version)"
+                guard record != nil || interrupted else {
+                    if !builtAgain.isEmpty {
+                        results.append(
+                            KernelResult(package: label, release: entry.release, arch: entry.arch, outcome: .resigned(modules: builtAgain)))
+                    }
+                    continue
+                }
                 let signers = (record?.modules ?? []).map { module in
                     (try? FileBytes.read(context.root.resolve(FilePath(module.path)))).flatMap(ModuleSignatures.signer(ofModuleFile:))
                 }
@@ -77,6 +86,42 @@ public enum Resigning {
         }
         try await Reindexing.finishCommand(context: context)
         return results
+    }
+
+    /// The entry's built modules that carry another key's signature (with `force`: any signature), signed again in
+    /// place, each through a temporary file renamed over it, and the build record's digests with them. A crash
+    /// between a file and the record leaves a digest that no longer matches: the next build of it rebuilds (slower,
+    /// never wrong). Returns the files signed again, as the system sees them.
+    static func resignBuilt(
+        _ name: String, _ version: String, _ entry: KernelEntry, current: SignerName, force: Bool, context: LifecycleContext
+    ) async throws(LifecycleError) -> [String] {
+        let state = context.state
+        guard var record = try? state.build(name, version, release: entry.release, arch: entry.arch), record.state == .built,
+            let signing = try await SigningPlan.forKernel(KernelFacts.config(release: entry.release, root: context.root), context: context)
+        else { return [] }
+        var signedAgain = [String]()
+        for (index, module) in record.modules.enumerated() {
+            let file = state.tree.builtModule(
+                name, version, release: entry.release, arch: entry.arch, build: record.build, module: module.name)
+            guard let bytes = try? FileBytes.read(file), let signer = ModuleSignatures.signer(ofModuleFile: bytes),
+                force || signer != current
+            else { continue }
+            let signed = try signing.sign(bytes, file: file)
+            do {
+                try AtomicFile.write(signed, to: file)
+            } catch {
+                throw .system(error)
+            }
+            record.modules[index] = BuiltModule(name: module.name, digest: ContentHash.of(signed))
+            signedAgain.append(context.root.systemPath(of: file))
+        }
+        guard !signedAgain.isEmpty else { return [] }
+        do {
+            try state.commit(record, name, version, release: entry.release, arch: entry.arch)
+        } catch {
+            throw .state(error)
+        }
+        return signedAgain
     }
 
     /// `resign-pending` beside the kernel's install record: written before a package's modules are replaced,

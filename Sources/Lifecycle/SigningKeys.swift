@@ -32,7 +32,7 @@ final class SigningKeys: Sendable {
         if location == nil {
             guard root.isSystemRoot else {
                 context.diagnostics.note(
-                    "modules are installed unsigned: no signing key under \(root.path) (kmodmgr key generate --root \(root.path) makes one)"
+                    "modules are left unsigned: no signing key under \(root.path) (kmodmgr key generate --root \(root.path) makes one)"
                 )
                 return .none
             }

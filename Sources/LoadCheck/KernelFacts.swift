@@ -30,8 +30,8 @@ public struct KernelFacts: Sendable {
     /// embeds (`certs/x509_certificate_list`: `MODULE_SIG_KEY`'s and `SYSTEM_TRUSTED_KEYS`); nil when unknown
     /// (distribution headers do not ship them, and the MOK list is the firmware's).
     public var trustedSigners: Set<SignerName>?
-    /// Whether signatures are enforced: `CONFIG_MODULE_SIG_FORCE`, or for the running kernel `module.sig_enforce`
-    /// (set by lockdown and by Secure Boot on distributions that tie the two).
+    /// Whether signatures are enforced beyond the config: for the running kernel, `module.sig_enforce` or lockdown
+    /// (which Secure Boot turns on where distributions tie the two).
     public var enforcesSignatures = false
 
     public var hasModversions: Bool {
@@ -130,9 +130,13 @@ public struct KernelFacts: Sendable {
         return found ? names : nil
     }
 
-    /// `/sys/module/module/parameters/sig_enforce` says `Y`.
+    /// `/sys/module/module/parameters/sig_enforce` says `Y`, or lockdown is on (`/sys/kernel/security/lockdown`
+    /// names `[integrity]` or `[confidentiality]`), which refuses unsigned modules as enforcement does.
     static func runningKernelEnforcesSignatures() -> Bool {
-        (try? FileBytes.read("/sys/module/module/parameters/sig_enforce"))?.first == UInt8(ascii: "Y")
+        if (try? FileBytes.read("/sys/module/module/parameters/sig_enforce"))?.first == UInt8(ascii: "Y") { return true }
+        guard let lockdown = try? FileBytes.read("/sys/kernel/security/lockdown") else { return false }
+        let text = String(decoding: lockdown, as: UTF8.self)
+        return text.contains("[integrity]") || text.contains("[confidentiality]")
     }
 
     /// The `vermagic` of the kernel's own modules (the first one under `kernel/` its `modules.dep` lists), which

@@ -22,13 +22,17 @@ import Testing
         try root.kmodmgr("add", [testPackage("hello-1.0")])
         // No key under a root other than /: the install says so, leaves the module unsigned, makes no key.
         let unsigned = try root.kmodmgr("install", ["hello/1.0", "-k", kernel])
-        #expect(unsigned.status == 0 && unsigned.standardError.contains("modules are installed unsigned: no signing key"))
+        #expect(unsigned.status == 0 && unsigned.standardError.contains("modules are left unsigned: no signing key"))
         #expect(!root.exists("var/lib/kmodmgr/keys"))
         let module = root.directory.path("lib/modules/\(kernel)/updates/kmodmgr/kmm_hello.ko").path
         #expect(try modinfo("sig_id", module).isEmpty)
 
         #expect(try root.kmodmgr("key", ["generate"]).status == 0)
         let first = try serial(root)
+        // A build signs the module it stores (unstripped: the install strips and signs again).
+        #expect(try root.kmodmgr("build", ["hello/1.0", "-k", kernel, "--force"]).status == 0)
+        let built = try root.builtModulePath("hello/1.0", kernel, "kmm_hello")
+        #expect(try modinfo("sig_key", built) == first)
         #expect(try root.kmodmgr("sign", ["--all"]).standardOutput.contains("signed again"))
         #expect(try modinfo("sig_key", module) == first)
         #expect(try modinfo("signer", module) == "kmodmgr module signing key")
@@ -45,6 +49,9 @@ import Testing
         #expect(
             resigned.status == 0 && resigned.standardOutput.contains("signed again: /lib/modules/\(kernel)/updates/kmodmgr/kmm_hello.ko"))
         #expect(try modinfo("sig_key", module) == second)
+        #expect(try modinfo("sig_key", try root.builtModulePath("hello/1.0", kernel, "kmm_hello")) == second, "the built module")
+        // The built module's new digest is recorded: the next build finds it up to date.
+        #expect(try root.kmodmgr("build", ["hello/1.0", "-k", kernel]).standardOutput.contains("up to date"))
         let json = try root.kmodmgr("status", ["--json"])
         #expect(
             json.status == 0 && json.standardOutput.contains("\"current_key\" : true")
