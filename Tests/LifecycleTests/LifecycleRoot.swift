@@ -29,10 +29,12 @@ final class LifecycleRoot: @unchecked Sendable {
         return kernels
     }
 
-    /// Runs kmodmgr with `--root` this root after the command word.
+    /// Runs kmodmgr with `--root` this root after the command word (killed after `timeLimit`, when one is given).
     @discardableResult
-    func kmodmgr(_ command: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
-        try TestSupport.kmodmgr([command, "--root", path] + arguments, environment: environment)
+    func kmodmgr(
+        _ command: String, _ arguments: [String], environment: [String: String] = [:], timeLimit: Duration? = nil
+    ) throws -> ProcessResult {
+        try run(try kmodmgrBinary(), [command, "--root", path] + arguments, environment: environment, timeLimit: timeLimit)
     }
 
     /// A file under the root, as text.

@@ -7,6 +7,8 @@ public struct ProcessResult: Sendable {
     public let stderr: Data
     /// Whether the process was ended by a signal (`status` is then the signal's number).
     public var signaled = false
+    /// Whether the process outlived the time limit it was run with and was killed for it.
+    public var timedOut = false
 
     public var standardOutput: String { String(decoding: stdout, as: UTF8.self) }
     public var standardError: String { String(decoding: stderr, as: UTF8.self) }
@@ -14,9 +16,15 @@ public struct ProcessResult: Sendable {
 
 /// Runs `executable` with `arguments` and collects its output (both pipes drained concurrently, so a chatty
 /// program cannot deadlock the test).
+///
+/// With a `timeLimit`, a process still running after it is killed (SIGKILL) and the result says `timedOut`: the
+/// bound of a test that must not hang. It counts from the process's start, unlike Swift Testing's `.timeLimit`,
+/// which counts from the test's start and so also counts the minutes a test waits for a thread in the full
+/// parallel suite on a small machine.
 @discardableResult
 public func run(
-    _ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
+    _ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
+    timeLimit: Duration? = nil
 ) throws -> ProcessResult {
     let process = Process()
     if !environment.isEmpty {
@@ -31,6 +39,16 @@ public func run(
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
     try process.run()
+    let timedOut = Mutexed(false)
+    if let timeLimit {
+        let pid = process.processIdentifier
+        let seconds = Double(timeLimit.components.seconds) + Double(timeLimit.components.attoseconds) / 1e18
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [process] in
+            guard process.isRunning else { return }
+            timedOut.update { $0 = true }
+            kill(pid, SIGKILL)
+        }
+    }
     let group = DispatchGroup()
     nonisolated(unsafe) var errorData = Data()
     group.enter()
@@ -43,6 +61,7 @@ public func run(
     process.waitUntilExit()
     var result = ProcessResult(status: process.terminationStatus, stdout: outputData, stderr: errorData)
     result.signaled = process.terminationReason == .uncaughtSignal
+    result.timedOut = timedOut.value
     return result
 }
 
@@ -75,4 +94,13 @@ public final class TemporaryDirectory: @unchecked Sendable {
     public func path(_ component: String) -> URL { url.appendingPathComponent(component) }
 
     deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// A value that several threads (termination handlers, timers) update.
+public final class Mutexed<Value>: @unchecked Sendable {
+    private var stored: Value
+    private let lock = NSLock()
+    public init(_ value: Value) { stored = value }
+    public func update(_ change: (inout Value) -> Void) { lock.withLock { change(&stored) } }
+    public var value: Value { lock.withLock { stored } }
 }
