@@ -50,7 +50,14 @@ struct BuildCommand: AsyncParsableCommand {
             throw fail(error)
         }
         _ = display.stop()
-        let label = reference.description
+        BuildReport.print(results, package: reference.description)
+        try ExitStatus.of(builds: results).exit()
+    }
+}
+
+/// The lines build prints (the drop-in `dkms build` too).
+enum BuildReport {
+    static func print(_ results: [Building.KernelResult], package label: String) {
         for result in results {
             let prefix = "\(label), \(result.release), \(result.arch.isEmpty ? "?" : result.arch)"
             switch result.outcome {
@@ -64,6 +71,5 @@ struct BuildCommand: AsyncParsableCommand {
                 BuildFailureText.write(failure, prefix: prefix)
             }
         }
-        try ExitStatus.of(builds: results).exit()
     }
 }

@@ -3,6 +3,10 @@ import ArgumentParser
 /// The program's entry: parse, run, and turn errors into one line and an exit status.
 public enum KmodmgrMain {
     public static func main() async -> Never {
+        // Started as `dkms` (the kmodmgr-dkms package's /usr/sbin/dkms) or as `kmodmgr dkms …`: DKMS's command line.
+        let program = CommandLine.arguments.first.map { String($0.split(separator: "/").last ?? "") }
+        if program == "dkms" { await DKMSFrontEnd.main(Array(CommandLine.arguments.dropFirst())) }
+        if CommandLine.arguments.dropFirst().first == "dkms" { await DKMSFrontEnd.main(Array(CommandLine.arguments.dropFirst(2))) }
         do {
             let arguments = GlobalArgumentOrder.normalized(Array(CommandLine.arguments.dropFirst()))
             var command: any ParsableCommand =

@@ -46,13 +46,16 @@ struct InstallCommand: AsyncParsableCommand {
         } catch {
             throw fail(error)
         }
-        if load { loadInstalled(results, root: context.root) }
+        if load { InstalledModuleLoading.load(results, root: context.root) }
         if results.count > 1 { Output.write(InstallReport.summary(results) + "\n") }
         try ExitStatus.of(installs: results).exit()
     }
+}
 
-    /// `--load`: each module installed for the running kernel, through `Loading` (LoadCheck, libkmod, live check).
-    private func loadInstalled(_ results: [Installing.KernelResult], root: Root) {
+/// `install --load` and `dkms install --modprobe-on-install`: each module installed for the running kernel, loaded
+/// through `Loading` (LoadCheck, libkmod, live check).
+enum InstalledModuleLoading {
+    static func load(_ results: [Installing.KernelResult], root: Root) {
         let running = ProcessEnvironment.runningKernelRelease
         for result in results where result.release == running {
             guard case .installed(let modules, _, _) = result.outcome else { continue }

@@ -24,7 +24,7 @@ struct Kmodmgr: ParsableCommand {
             AddCommand.self, BuildCommand.self, InstallCommand.self, UninstallCommand.self, RemoveCommand.self,
             AutoinstallCommand.self, UnbuildCommand.self, StatusCommand.self, VerifyCommand.self, LoadCommand.self,
             UnloadCommand.self, InitramfsCommand.self, Modinfo.self, DepmodCommand.self, DoctorCommand.self, KeyCommand.self,
-            SignCommand.self,
+            SignCommand.self, ImportDKMSCommand.self,
         ]
     )
 }

@@ -152,7 +152,7 @@ struct KernelBuild {
                 file: source.appending("dkms.conf").string, declared: "\(manifest.name)/\(manifest.version)",
                 expected: "\(name)/\(version)")
         }
-        let manifestJSON = try encode(manifest)
+        let manifestJSON = try StoredManifest.encode(manifest, label: "\(name)/\(version)")
         let sourceFingerprints: (digest: String, stamp: String)
         do {
             sourceFingerprints = try ContentHash.digestAndStamp(tree: source)
@@ -290,16 +290,6 @@ struct KernelBuild {
             try context.state.commit(record, name, version, release: kernel.release, arch: kernel.arch)
         } catch {
             throw .state(error)
-        }
-    }
-
-    private func encode(_ manifest: PackageManifest) throws(LifecycleError) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        do {
-            return Array(try encoder.encode(manifest)) + [UInt8(ascii: "\n")]
-        } catch {
-            throw .system(SystemError("encode the manifest of \(name)/\(version) for", path: "manifest.json", errno: .invalidArgument))
         }
     }
 }

@@ -189,14 +189,7 @@ struct KernelInstall {
 
     /// The manifest the build was made from, as stored beside it (never evaluated again).
     private func storedManifest(build: String) throws(LifecycleError) -> PackageManifest {
-        let file = tree.manifest(package.name, package.version, release: release, arch: arch, build: build)
-        do {
-            return try JSONDecoder().decode(PackageManifest.self, from: Data(try FileBytes.read(file)))
-        } catch let error as SystemError {
-            throw .system(error)
-        } catch {
-            throw .state(.malformedRecord(file: file.string, line: 0, reason: "not a stored manifest: \(error)"))
-        }
+        try StoredManifest.read(tree.manifest(package.name, package.version, release: release, arch: arch, build: build))
     }
 
     /// Module names other packages have installed for this kernel, with the package's label.

@@ -285,7 +285,7 @@ import Testing
     /// each kill, `next(point)` must succeed (or fail as `tolerated` allows), and then everything must agree and
     /// nothing of kmodmgr's be left under the root (`agreement`). Counts the kill points, the labels of the points
     /// struck, and how many kills left temp files, a build's scratch copy or a partial result for the next command.
-    private func killAtEveryPoint(
+    func killAtEveryPoint(
         of arguments: [String], in root: LifecycleRoot, kernel: String, inTree: [String: [UInt8]], prepare: () throws -> Void,
         next: (Int) -> [String], tolerated: (ProcessResult) -> Bool = { _ in false }
     ) throws -> Kills {

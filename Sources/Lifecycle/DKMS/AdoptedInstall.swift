@@ -1,0 +1,110 @@
+import Codecs
+import DKMSConf
+import DepmodIndex
+import FoundationEssentials
+import StateStore
+import SystemPackage
+import SystemSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension AdoptedBuild {
+    /// The directories below `lib/modules/<kver>` DKMS installs into, in the order it is looked for: Debian's,
+    /// Ubuntu's and Arch's (`updates/dkms`), then the module's own `DEST_MODULE_LOCATION` (what DKMS uses where the
+    /// distribution has no rule), then Fedora's and SUSE's.
+    static func installDirectories(of declaration: ModuleDeclaration) -> [String] {
+        ["updates/dkms", String(declaration.destLocation.drop { $0 == "/" }), "extra", "updates"].filter { !$0.isEmpty }
+    }
+
+    /// The install record of this kernel: kmodmgr's own if it has one, else one naming the files DKMS installed,
+    /// where they are. The modules' rivals are what they override; DKMS's `original_module` copies become
+    /// displaced modules that uninstall puts back where DKMS would (`<kver>/<DEST_MODULE_LOCATION>/`).
+    func importInstall(build: BuildRecord) throws(LifecycleError) -> DKMSImport.Outcome {
+        let release = dkms.release
+        do {
+            if try context.state.installed(package.name, package.version, release: release, arch: dkms.arch) != nil {
+                return .alreadyKnown
+            }
+        } catch {
+            throw .state(error)
+        }
+        let manifest = try storedManifest(build: build)
+        let moduleDirectory = context.root.moduleDirectory(release: release)
+        let rivals = ModuleRivals(root: context.root, release: release)
+        var modules = [InstalledModule]()
+        var overridden = [OverriddenModule]()
+        var displaced = [DisplacedModule]()
+        var compression = CompressionFormat.none
+        var created = [String]()
+        for declaration in manifest.modules {
+            let directories = Self.installDirectories(of: declaration)
+            guard
+                let directory = directories.first(where: {
+                    DKMSTree.moduleFile(declaration.destName, in: moduleDirectory.appending($0)) != nil
+                }),
+                let file = DKMSTree.moduleFile(declaration.destName, in: moduleDirectory.appending(directory))
+            else {
+                throw .notBuilt(
+                    name: package.name, version: package.version, release: release,
+                    reason: "DKMS says installed, but \(declaration.destName).ko is in none of \(directories.joined(separator: ", "))")
+            }
+            let installed = rivals.file(atRelativePath: "\(directory)/\(file.lastComponent!.string)")
+            do {
+                modules.append(InstalledModule(name: installed.name, path: installed.systemPath, digest: try ContentHash.of(file: file)))
+            } catch {
+                throw .system(error)
+            }
+            compression = CompressionFormat.ofModuleFileName(installed.systemPath) ?? .none
+            // DKMS made updates/dkms; like its prerm hook, the last uninstall removes it once empty.
+            if directory == "updates/dkms" { created = [context.root.systemPath(of: moduleDirectory.appending(directory))] }
+            for rival in rivals.files(named: installed.name) where rival.systemPath != installed.systemPath {
+                if rivals.outranks(installed, rival) { overridden.append(OverriddenModule(name: installed.name, path: rival.systemPath)) }
+            }
+            if let original = dkms.originals.first(where: {
+                ModuleFileName.moduleName(ofFileName: $0.lastComponent!.string) == installed.name
+            }) {
+                displaced.append(try keepOriginal(original, module: installed.name, declaration: declaration))
+            }
+        }
+        var record = InstallRecord(
+            transaction: "import-dkms", build: build.build, time: Int(time(nil)), compression: compression.rawValue,
+            modules: modules, displaced: displaced, overridden: overridden, createdDirectories: created)
+        record.bootCritical = context.settings.isBootCritical(package: package.name, remakeInitrd: manifest.remakeInitrd)
+        do {
+            try context.state.commitInstall(record, package.name, package.version, release: release, arch: dkms.arch)
+        } catch {
+            throw .state(error)
+        }
+        return .installed
+    }
+
+    /// The manifest the build was recorded with (its result's `manifest.json`).
+    private func storedManifest(build: BuildRecord) throws(LifecycleError) -> PackageManifest {
+        try StoredManifest.read(
+            context.state.tree.manifest(package.name, package.version, release: dkms.release, arch: dkms.arch, build: build.build))
+    }
+
+    /// A copy of DKMS's `original_module` file in kmodmgr's displaced backups (DKMS's stays where it is), and where
+    /// DKMS would put it back.
+    private func keepOriginal(_ original: FilePath, module: String, declaration: ModuleDeclaration) throws(LifecycleError)
+        -> DisplacedModule
+    {
+        let fileName = original.lastComponent!.string
+        let location = String(declaration.destLocation.drop { $0 == "/" })
+        let relative = location.isEmpty ? fileName : "\(location)/\(fileName)"
+        let backup = context.state.tree.displacedBackup(
+            package.name, package.version, release: dkms.release, arch: dkms.arch, relativePath: relative)
+        do {
+            try FileTree.makeDirectories(backup.removingLastComponent())
+            try FileTree.copyFile(original, to: backup)
+            return DisplacedModule(
+                name: module,
+                original: context.root.systemPath(of: context.root.moduleDirectory(release: dkms.release).appending(relative)),
+                backup: context.root.systemPath(of: backup), digest: try ContentHash.of(file: backup))
+        } catch {
+            throw .system(error)
+        }
+    }
+}
