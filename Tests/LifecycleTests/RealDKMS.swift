@@ -19,6 +19,7 @@ struct RealDKMS {
 
     /// The test package `directory` (`hello-1.0`) copied to the root's `/usr/src`, as its Debian package would put it.
     func placeSource(_ directory: String) throws {
+        try FileManager.default.createDirectory(at: root.directory.path("var/lib/dkms"), withIntermediateDirectories: true)
         let target = root.directory.path("usr/src/\(directory)")
         guard !FileManager.default.fileExists(atPath: target.path) else { return }
         try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -29,7 +29,12 @@ enum DKMSFrontEnd {
             Output.write("dkms-\(compatibleVersion) (kmodmgr \(kmodmgrVersion))\n")
             exit(0)
         }
+        // DKMS's -q sends everything to /dev/null; the drop-in keeps errors and warnings on standard error.
         Output.setQuiet(line.quiet)
+        if line.quiet {
+            let null = open("/dev/null", O_WRONLY | O_CLOEXEC)
+            if null >= 0 { dup2(null, 1) }
+        }
         for option in line.ignored { Output.note("dkms: \(option) is accepted and ignored (see dkms(8) as served by kmodmgr)") }
         guard let action = line.action else {
             Output.error("no action given: add, build, install, uninstall, unbuild, remove, status, autoinstall, match, generate_mok")
