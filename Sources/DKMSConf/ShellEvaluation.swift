@@ -62,11 +62,13 @@ enum ShellEvaluation {
     /// At most this many lines of a file's stderr become notes; the rest would only flood the output.
     private static let maximumForwardedLines = 20
 
-    /// The bash program: the file's own stdout goes to stderr (ipt-netflow's `pushd` prints the directory stack), so
-    /// that stdout carries only the `declare -p` lines, through descriptor 3, which the file does not get.
+    /// The bash program. stdout carries only the `declare -p` lines, through descriptor 3, which the file does not
+    /// get; what the file itself prints on stdout is dropped (ipt-netflow's `pushd`/`popd` print the directory stack
+    /// on every evaluation: noise on every command's terminal). Its stderr — where a package explains itself, as
+    /// ddcci's "BACKLIGHT_CLASS_DEVICE disabled in this kernel" — becomes notes.
     static func script(sourcing path: FilePath) -> String {
         """
-        exec 3>&1 1>&2
+        exec 3>&1 1>/dev/null
         . \(shellQuoted(path.string)) 3>&-
         for kmodmgr_directive in \(DirectiveTable.names.joined(separator: " ")); do
             if builtin declare -p "$kmodmgr_directive" >/dev/null 2>&1; then builtin declare -p "$kmodmgr_directive" >&3; fi

@@ -30,7 +30,6 @@ struct DKMSCommandLine: Equatable {
     var templateKernel: String?
     /// `DIR` or `DIR/dkms.conf` given as a word (`add`, `build`, `install` accept them).
     var sourceDirectory: String?
-    var conf: String?
     var kernelSourceDirectory: String?
     var all = false
     var force = false
@@ -40,7 +39,7 @@ struct DKMSCommandLine: Equatable {
     var modprobeOnInstall = false
     var rpmSafeUpgrade = false
     var jobs: Int?
-    /// `--dkmstree`, `--sourcetree`, `--installtree`, `--config`, `--archive`, `--directive`,
+    /// `--dkmstree`, `--sourcetree`, `--installtree`, `--config`, `--archive`, `--directive`, `-c`,
     /// `--force-version-override`, `--binaries-only`, `--source-only` and DKMS's deprecated options: accepted, and
     /// named in a warning when kmodmgr does not honour them.
     var ignored: [String] = []
@@ -73,11 +72,10 @@ struct DKMSCommandLine: Equatable {
             case "-k", "--kernelver": line.kernels.append(try value(option, inline: inline))
             case "-a", "--arch": line.arches.append(try value(option, inline: inline))
             case "--templatekernel": line.templateKernel = try value(option, inline: inline)
-            case "-c": line.conf = try value(option, inline: inline)
             case "--kernelsourcedir": line.kernelSourceDirectory = try value(option, inline: inline)
             case "-j": line.jobs = Int(try value(option, inline: inline))
             case "--root": line.root = try value(option, inline: inline)
-            case "--dkmstree", "--sourcetree", "--installtree", "--config", "--archive", "--directive":
+            case "--dkmstree", "--sourcetree", "--installtree", "--config", "--archive", "--directive", "-c":
                 line.ignored.append("\(option) \(try value(option, inline: inline))")
             case "--all": line.all = true
             case "--force": line.force = true
@@ -97,7 +95,9 @@ struct DKMSCommandLine: Equatable {
                 } else if let action = Action(rawValue: word) {
                     guard line.action == nil else { throw Refusal(message: "Cannot specify more than one action.", status: 4) }
                     line.action = action
-                } else if word.hasSuffix("dkms.conf") || looksLikeSource(word) {
+                } else if word == "dkms.conf" {
+                    line.sourceDirectory = "."
+                } else if word.hasSuffix("/dkms.conf") || looksLikeSource(word) {
                     line.sourceDirectory = word.hasSuffix("/dkms.conf") ? String(word.dropLast("/dkms.conf".count)) : word
                 } else if line.module == nil {
                     let parts = word.split(separator: "/", maxSplits: 1).map(String.init)
