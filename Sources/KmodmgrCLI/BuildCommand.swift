@@ -41,6 +41,9 @@ struct BuildCommand: AsyncParsableCommand {
         let reference = try selection.requiredReference()
         let results: [Building.KernelResult]
         do {
+            if let added = try await Registration.addIfInSourceTree(reference, context: context) {
+                Output.write("\(added.name)/\(added.version): added (source \(added.source))\n")
+            }
             results = try await Building.build(
                 reference, releases: releases, arches: kernels.arches(root: context.root),
                 kernelSourceDirectory: kernelSourceDirectory.map { FilePath($0) }, force: force, context: context,

@@ -40,6 +40,9 @@ struct InstallCommand: AsyncParsableCommand {
         let results: [Installing.KernelResult]
         do {
             defer { _ = display.stop() }
+            if let added = try await Registration.addIfInSourceTree(reference, context: context) {
+                Output.write("\(added.name)/\(added.version): added (source \(added.source))\n")
+            }
             results = try await Installing.install(
                 reference, releases: kernels.releases(root: context.root), arches: kernels.arches(root: context.root), force: force,
                 context: context)

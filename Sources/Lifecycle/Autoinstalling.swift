@@ -30,7 +30,9 @@ public enum Autoinstalling {
     }
 
     /// The preflight runs once for the kernel: a fatal finding fails every package meant for it with that
-    /// diagnosis, before any make.
+    /// diagnosis, before any make — except a kernel without headers, where nothing can be built and nothing failed
+    /// (DKMS's autoinstall exits 0 there, and a kernel hook must not report an image installed before its
+    /// headers as a failure): every package is skipped, with the reason.
     private static func autoinstall(release: String, arch: String?, context: LifecycleContext) async throws(LifecycleError)
         -> [Installing.KernelResult]
     {
@@ -40,7 +42,7 @@ public enum Autoinstalling {
             let failed = newestVersions(context: context).map { package in
                 Installing.KernelResult(
                     package: "\(package.name)/\(package.version)", release: release, arch: preflight.arch,
-                    outcome: .buildFailed(BuildFailure(reason: fatal.line)))
+                    outcome: fatal.code == .noHeaders ? .skipped(reason: fatal.line) : .buildFailed(BuildFailure(reason: fatal.line)))
             }
             for result in failed { context.progress?.resultReady(result) }
             return failed

@@ -20,7 +20,8 @@ public enum Registration {
     }
 
     /// Registers `argument`: a directory holding a dkms.conf (copied to `<source tree>/<name>-<version>` unless it
-    /// is already there), or `NAME/VERSION` of `<source tree>/<name>-<version>`.
+    /// is already there), that dkms.conf itself (`DIR/dkms.conf`, as DKMS takes it), or `NAME/VERSION` of
+    /// `<source tree>/<name>-<version>`.
     public static func add(_ argument: String, force: Bool, workingDirectory: FilePath, context: LifecycleContext)
         async throws(LifecycleError) -> Added
     {
@@ -29,6 +30,8 @@ public enum Registration {
         let directory: FilePath
         if FileTree.isDirectory(given) {
             directory = given.lexicallyNormalized()
+        } else if given.lastComponent?.string == "dkms.conf", FileTree.exists(given) {
+            directory = given.removingLastComponent().lexicallyNormalized()
         } else {
             let reference = try PackageReference(parsing: argument)
             guard let version = reference.version else { throw .noSource(argument) }
@@ -71,6 +74,19 @@ public enum Registration {
             await runPostAdd(script, in: target, package: record, context: context)
         }
         return Added(name: record.name, version: record.version, source: record.source, copied: copy)
+    }
+
+    /// What DKMS's build and install do first: `NAME/VERSION` not registered yet whose source is in the source tree
+    /// (a `*-dkms` package unpacked, never added) is added. Nil when there was nothing to add.
+    public static func addIfInSourceTree(_ reference: PackageReference, context: LifecycleContext)
+        async throws(LifecycleError) -> Added?
+    {
+        guard let version = reference.version, !FileTree.exists(context.state.tree.packageRecord(reference.name, version)) else {
+            return nil
+        }
+        let source = context.root.resolve(FilePath(context.settings.sourceTree)).appending("\(reference.name)-\(version)")
+        guard FileTree.exists(source.appending("dkms.conf")) else { return nil }
+        return try await add("\(reference.name)/\(version)", force: false, workingDirectory: "/", context: context)
     }
 
     /// Runs `POST_ADD` in the source directory as the build user, in a `Sandbox` that may write only that

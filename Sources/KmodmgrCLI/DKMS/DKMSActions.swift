@@ -79,14 +79,10 @@ struct DKMSActions {
     private func addedReference() async throws(LifecycleError) -> PackageReference {
         if let directory = line.sourceDirectory { return try await register(directory, quietlyIfAdded: true) }
         let reference = try requiredReference()
-        if let version = reference.version, !isRegistered(reference.name, version) {
-            _ = try await register("\(reference.name)/\(version)", quietlyIfAdded: true)
+        if let added = try await Registration.addIfInSourceTree(reference, context: context) {
+            Output.write("\(added.name)/\(added.version): added (source \(added.source))\n")
         }
         return reference
-    }
-
-    private func isRegistered(_ name: String, _ version: String) -> Bool {
-        FileTree.exists(context.state.tree.packageRecord(name, version))
     }
 
     /// Registers `argument`; with `quietlyIfAdded`, one already added is simply the package meant.

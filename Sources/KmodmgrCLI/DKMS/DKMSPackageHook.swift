@@ -6,8 +6,7 @@ import SystemSupport
 /// `/usr/lib/dkms/common.postinst NAME VERSION TARBALL_ROOT ARCH UPGRADE`, which the postinst `dh_dkms` writes into
 /// every `*-dkms` package runs: register the package's `/usr/src/NAME-VERSION` (again, when an upgrade of the same
 /// version replaced it), then build and install it for the running kernel and the newest kernel that has headers
-/// (every kernel with headers with framework.conf's `autoinstall_all_kernels`). The drop-in's common.postinst runs
-/// this as `dkms kmodmgr_common_postinst "$@"`.
+/// (see `kernels()`). The drop-in's common.postinst runs this as `dkms kmodmgr_common_postinst "$@"`.
 ///
 /// Unlike Debian's script, a failed build never fails `dpkg --configure`: the failure is reported with its log and
 /// kept in `status`, and the package stays configured (the kernel hooks try again with the next kernel). Debian's
@@ -57,13 +56,18 @@ struct DKMSPackageHook {
         return 0
     }
 
-    /// The running kernel if this root has its modules (not a chroot's host), and the newest kernel with headers;
-    /// with `autoinstall_all_kernels`, every kernel with headers.
+    /// Debian's choice: the running kernel and the newest kernel with headers; every kernel with headers when the
+    /// running kernel is not this root's (a chroot, a container: Debian's script then takes every kernel in
+    /// /lib/modules) or with `autoinstall_all_kernels`.
     private func kernels() -> [String] {
         let withHeaders = KernelInventory.releasesWithHeaders(root: context.root)
-        if DKMSFramework.read(root: context.root).autoinstallAllKernels { return withHeaders }
-        var releases = [String]()
         let running = RunningKernel.release
+        if DKMSFramework.read(root: context.root).autoinstallAllKernels
+            || !FileTree.exists(context.root.moduleDirectory(release: running))
+        {
+            return withHeaders
+        }
+        var releases = [String]()
         if withHeaders.contains(running) { releases.append(running) }
         if let newest = withHeaders.last, newest != running { releases.append(newest) }
         return releases

@@ -15,7 +15,21 @@ extension AdoptedBuild {
     /// Ubuntu's and Arch's (`updates/dkms`), then the module's own `DEST_MODULE_LOCATION` (what DKMS uses where the
     /// distribution has no rule), then Fedora's and SUSE's.
     static func installDirectories(of declaration: ModuleDeclaration) -> [String] {
-        ["updates/dkms", String(declaration.destLocation.drop { $0 == "/" }), "extra", "updates"].filter { !$0.isEmpty }
+        var directories = [String]()
+        for directory in ["updates/dkms", String(declaration.destLocation.drop { $0 == "/" }), "extra", "updates"]
+        where !directory.isEmpty && !directories.contains(directory) {
+            directories.append(directory)
+        }
+        return directories
+    }
+
+    /// Where DKMS installed `declaration`'s module for this kernel: the directory below `lib/modules/<kver>` and the
+    /// file on this machine.
+    private func installedFile(of declaration: ModuleDeclaration, in moduleDirectory: FilePath) -> (String, FilePath)? {
+        for directory in Self.installDirectories(of: declaration) {
+            if let file = DKMSTree.moduleFile(declaration.destName, in: moduleDirectory.appending(directory)) { return (directory, file) }
+        }
+        return nil
     }
 
     /// The install record of this kernel: kmodmgr's own if it has one, else one naming the files DKMS installed,
@@ -39,16 +53,20 @@ extension AdoptedBuild {
         var compression = CompressionFormat.none
         var created = [String]()
         for declaration in manifest.modules {
-            let directories = Self.installDirectories(of: declaration)
-            guard
-                let directory = directories.first(where: {
-                    DKMSTree.moduleFile(declaration.destName, in: moduleDirectory.appending($0)) != nil
-                }),
-                let file = DKMSTree.moduleFile(declaration.destName, in: moduleDirectory.appending(directory))
-            else {
+            guard let (directory, file) = installedFile(of: declaration, in: moduleDirectory) else {
+                // DKMS's version check refuses, silently, to install over a same-named module it finds newer or equal
+                // (tp-smapi's hdaps against the kernel's own): the install stands without it, as DKMS left it.
+                let name = ModuleFileName.moduleName(ofFileName: declaration.destName + ".ko")
+                if let kept = rivals.files(named: name).first {
+                    context.diagnostics.note(
+                        "\(package.name)/\(package.version), \(release): DKMS never installed \(declaration.destName).ko (its version check kept \(kept.systemPath)); imported without it"
+                    )
+                    continue
+                }
                 throw .notBuilt(
                     name: package.name, version: package.version, release: release,
-                    reason: "DKMS says installed, but \(declaration.destName).ko is in none of \(directories.joined(separator: ", "))")
+                    reason: "DKMS says installed, but \(declaration.destName).ko is in none of "
+                        + Self.installDirectories(of: declaration).joined(separator: ", "))
             }
             let installed = rivals.file(atRelativePath: "\(directory)/\(file.lastComponent!.string)")
             do {
