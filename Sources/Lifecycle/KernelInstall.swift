@@ -46,10 +46,20 @@ struct KernelInstall {
         for (name, version) in state.packages() where name == package.name {
             if let record = try installedRecord(version) {
                 try Uninstalling.uninstallHoldingLock(
-                    name: name, version: version, release: release, arch: arch, record: record, context: context)
+                    name: name, version: version, release: release, arch: arch, record: record, context: context,
+                    runsScripts: !replacing)
             }
         }
         let manifest = try storedManifest(build: build.build)
+        let source = context.sourceDirectory(package)
+        if !replacing, let script = PackageScript.preInstall.command(in: manifest),
+            let failure = await PackageScript.preInstall.run(
+                script, source: source, package: package, kernel: (release, arch), context: context)
+        {
+            // DKMS: "pre_install failed, aborting install. You may override by specifying --force."
+            guard force else { throw .scriptFailed(script: "PRE_INSTALL", package: label, how: failure.how, log: failure.log) }
+            context.diagnostics.warning("PRE_INSTALL of \(label) failed (\(failure.how)); installed anyway (--force); log: \(failure.log)")
+        }
         // LoadCheck reads the kernel's Module.symvers and index while the tree is walked and the modules staged.
         let checked = manifest.modules.map { declaration in
             (
@@ -111,6 +121,12 @@ struct KernelInstall {
             transaction: transaction, action: .install, package: package.name, version: package.version, release: release,
             arch: arch, steps: steps)
         try commit(journal, record: record)
+        if !replacing, let script = PackageScript.postInstall.command(in: manifest),
+            let failure = await PackageScript.postInstall.run(
+                script, source: source, package: package, kernel: (release, arch), context: context)
+        {
+            context.diagnostics.warning("POST_INSTALL of \(label) for \(release) failed (\(failure.how)); log: \(failure.log)")
+        }
         for module in record.modules { context.step("\(label), \(release): installed \(module.path)") }
         for displaced in record.displaced { context.step("\(label), \(release): moved \(displaced.original) aside") }
         return .installed(record)

@@ -30,6 +30,7 @@ public struct LifecycleContext: Sendable {
     public var reportsSteps = false
     /// The transactions this command committed, for deciding which initramfs images are stale.
     let initramfsDemand = InitramfsDemand()
+    let postRemoveDemand = PostRemoveDemand()
     /// Re-indexes started early by this command's installs.
     let indexPreparations = IndexPreparations()
     /// The key this command's installs sign with, found once.

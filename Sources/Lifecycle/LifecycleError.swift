@@ -39,6 +39,8 @@ public enum LifecycleError: Error, Sendable, CustomStringConvertible {
     case incompatible(package: String, release: String, reasons: [String])
     /// A signing key could not be read, made or used (the message names the file).
     case signing(String)
+    /// A dkms.conf script (`PRE_INSTALL`) failed, and what it guards did not happen.
+    case scriptFailed(script: String, package: String, how: String, log: String)
     /// Signing was asked for and the root has no key (`SigningKeyDiscovery`).
     case noSigningKey(root: String)
     /// `key generate` without `--force` where kmodmgr's own key exists.
@@ -74,6 +76,8 @@ public enum LifecycleError: Error, Sendable, CustomStringConvertible {
         case .incompatible(let package, let release, let reasons):
             "\(package): \(release) will refuse it: \(reasons.joined(separator: "; ")) (not installed; --force installs anyway)"
         case .signing(let message): message
+        case .scriptFailed(let script, let package, let how, let log):
+            "\(script) of \(package) failed (\(how)), so it was not installed (--force installs anyway); log: \(log)"
         case .noSigningKey(let root):
             "no signing key under \(root): make one with 'kmodmgr key generate\(root == "/" ? "" : " --root \(root)")'"
         case .signingKeyExists(let path): "\(path) exists already: --force replaces it (then run 'kmodmgr sign --all')"

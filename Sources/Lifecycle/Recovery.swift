@@ -90,6 +90,7 @@ enum Reindexing {
     /// The end of every mutating command: index the kernels it changed, then regenerate the initramfs images its
     /// transactions made stale.
     static func finishCommand(context: LifecycleContext) async throws(LifecycleError) {
+        await context.postRemoveDemand.runAll(context: context)
         try reindexMarked(context: context)
         await InitramfsRegeneration.regenerateStale(context: context)
     }

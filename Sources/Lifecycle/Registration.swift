@@ -70,8 +70,11 @@ public enum Registration {
         } catch {
             throw .state(error)
         }
-        if let script = manifest.postAdd {
-            await runPostAdd(script, in: target, package: record, context: context)
+        // Like DKMS, a failed POST_ADD is reported but does not undo the registration.
+        if let script = manifest.postAdd,
+            let failure = await PackageScript.postAdd.run(script, source: target, package: record, kernel: nil, context: context)
+        {
+            context.diagnostics.warning("POST_ADD of \(record.name)/\(record.version) failed (\(failure.how)); log: \(failure.log)")
         }
         return Added(name: record.name, version: record.version, source: record.source, copied: copy)
     }
@@ -87,33 +90,6 @@ public enum Registration {
         let source = context.root.resolve(FilePath(context.settings.sourceTree)).appending("\(reference.name)-\(version)")
         guard FileTree.exists(source.appending("dkms.conf")) else { return nil }
         return try await add("\(reference.name)/\(version)", force: false, workingDirectory: "/", context: context)
-    }
-
-    /// Runs `POST_ADD` in the source directory as the build user, in a `Sandbox` that may write only that
-    /// directory, logged; like DKMS, its failure is reported
-    /// (a warning naming the log) but does not undo the registration.
-    private static func runPostAdd(_ script: String, in source: FilePath, package: PackageRecord, context: LifecycleContext) async {
-        let log = context.state.tree.packageLog(package.name, package.version, script: "post-add")
-        let step = BuildStep(
-            name: "POST_ADD",
-            request: ProcessRequest(
-                executable: BuildPlanning.bash, arguments: ["-c", "\(source)/\(script)"],
-                environment: [
-                    "PATH": BuildSearchPath.variable, "LC_ALL": "C", "HOME": "/nonexistent", "PWD": source.string,
-                    "module": package.name, "module_version": package.version,
-                ],
-                workingDirectory: source, identity: context.buildIdentity,
-                sandbox: context.buildIdentity.map { _ in Sandbox(writableDirectory: source, readDirectory: source) }))
-        do {
-            try FileTree.makeDirectories(log.removingLastComponent())
-            let result = try await BuildRunner.run(
-                BuildPlan(header: ["POST_ADD of \(package.name)/\(package.version)"], steps: [step]), logFile: log)
-            if let failed = result.failedStep {
-                context.diagnostics.warning("POST_ADD of \(package.name)/\(package.version) failed (\(failed.termination)); log: \(log)")
-            }
-        } catch {
-            context.diagnostics.warning("POST_ADD of \(package.name)/\(package.version) could not run: \(error)")
-        }
     }
 
     /// Copies `source` to `target` (dotfiles included — DKMS's `*` glob drops them), through a temp directory

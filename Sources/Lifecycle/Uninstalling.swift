@@ -39,11 +39,15 @@ public enum Uninstalling {
     }
 
     /// The uninstall transaction: journal, remove the record (the commit point), then the files. From the moment
-    /// the journal exists the uninstall is completed by whichever kmodmgr runs next, whatever happens.
+    /// the journal exists the uninstall is completed by whichever kmodmgr runs next, whatever happens. The
+    /// package's `POST_REMOVE` is noted to run at the end of the command (not for `sign --all`'s swap:
+    /// `runsScripts` false).
     static func uninstallHoldingLock(
-        name: String, version: String, release: String, arch: String, record: InstallRecord, context: LifecycleContext
+        name: String, version: String, release: String, arch: String, record: InstallRecord, context: LifecycleContext,
+        runsScripts: Bool = true
     ) throws(LifecycleError) {
         let state = context.state
+        if runsScripts { notePostRemove(name: name, version: version, release: release, arch: arch, build: record.build, context: context) }
         var steps = record.modules.map { Journal.Step.remove(destination: $0.path, digest: $0.digest) }
         steps += record.displaced.map { Journal.Step.restore(backup: $0.backup, original: $0.original, digest: $0.digest) }
         steps += record.createdDirectories.reversed().map(Journal.Step.removeDirectory)
@@ -70,6 +74,21 @@ public enum Uninstalling {
             throw .state(error)
         }
         FaultInjection.point("after an uninstall's journal is dropped")
+    }
+}
+
+extension Uninstalling {
+    /// Notes the package's `POST_REMOVE`, if its stored manifest has one, to run when the command finishes.
+    private static func notePostRemove(
+        name: String, version: String, release: String, arch: String, build: String, context: LifecycleContext
+    ) {
+        let file = context.state.tree.manifest(name, version, release: release, arch: arch, build: build)
+        guard let package = try? context.state.package(name, version), let manifest = try? StoredManifest.read(file),
+            let command = PackageScript.postRemove.command(in: manifest)
+        else { return }
+        context.postRemoveDemand.note(
+            PostRemoveDemand.Pending(
+                command: command, source: context.sourceDirectory(package), package: package, release: release, arch: arch))
     }
 }
 
