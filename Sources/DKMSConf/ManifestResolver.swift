@@ -42,10 +42,11 @@ struct ManifestResolver {
     private func modules(packageName: String) throws(ManifestError) -> [ModuleDeclaration] {
         var names = array("BUILT_MODULE_NAME")
         let destinations = array("DEST_MODULE_LOCATION")
-        if destinations.count == 1, let only = destinations.keys.first, names[only, default: ""].isEmpty, names.count <= 1 {
+        if destinations.count == 1, let only = destinations.keys.first, names.values.allSatisfy(\.isEmpty) {
             names[only] = packageName
         }
         guard !names.isEmpty else { throw error(.missingDirective("BUILT_MODULE_NAME"), about: "BUILT_MODULE_NAME") }
+        try checkIndices(of: names)
         let strips = array("STRIP")
         let defaultStrip = YesNo.parseStrip(strips[0] ?? "") ?? true
         var modules: [ModuleDeclaration] = []
@@ -63,7 +64,48 @@ struct ManifestResolver {
                         ? "/updates/dkms" : try check("DEST_MODULE_LOCATION", index: index, destination).destinationLocation(),
                     strip: YesNo.parseStrip(strips[index] ?? "") ?? defaultStrip))
         }
+        try checkDistinct(modules, indices: names.keys.sorted())
         return modules
+    }
+
+    /// DKMS counts modules with bash's `${#BUILT_MODULE_NAME[@]}` and walks indices from 0: a gap
+    /// (`BUILT_MODULE_NAME[0]` and `[2]`) or a companion with no module (`DEST_MODULE_LOCATION[4]` alone) makes it
+    /// pair names and locations wrongly or read empty ones, so a sparse declaration is refused, naming the index.
+    private func checkIndices(of names: [Int: String]) throws(ManifestError) {
+        if let gap = (0..<names.count).first(where: { names[$0] == nil }) {
+            let found = names.keys.sorted().map { "[\($0)]" }.joined()
+            throw error(
+                .invalidDirective(
+                    directive: "BUILT_MODULE_NAME[\(gap)]", value: "",
+                    reason: "missing: modules are numbered from 0 without gaps (found \(found))"),
+                about: "BUILT_MODULE_NAME")
+        }
+        for companion in ["BUILT_MODULE_LOCATION", "DEST_MODULE_NAME", "DEST_MODULE_LOCATION", "STRIP"] {
+            for index in array(companion).keys.sorted() where names[index] == nil && !(companion == "STRIP" && index == 0) {
+                throw error(
+                    .invalidDirective(
+                        directive: "\(companion)[\(index)]", value: array(companion)[index] ?? "",
+                        reason: "there is no BUILT_MODULE_NAME[\(index)] for it"),
+                    about: companion)
+            }
+        }
+    }
+
+    /// Two declarations installed under one module name would overwrite each other (DKMS fails the build with
+    /// "File exists" and records nothing): refused when the file is read.
+    private func checkDistinct(_ modules: [ModuleDeclaration], indices: [Int]) throws(ManifestError) {
+        var seen = [String: Int]()
+        for (module, index) in zip(modules, indices) {
+            let name = module.destName.map { $0 == "-" ? "_" : $0 }.reduce(into: "") { $0.append($1) }
+            if let first = seen[name] {
+                throw error(
+                    .invalidDirective(
+                        directive: "BUILT_MODULE_NAME[\(index)]", value: module.builtName,
+                        reason: "module name \(name) again (as BUILT_MODULE_NAME[\(first)]): one would overwrite the other"),
+                    about: "BUILT_MODULE_NAME")
+            }
+            seen[name] = index
+        }
     }
 
     /// The last `MAKE[i]` whose `MAKE_MATCH[i]` matches the kernel; `MAKE[0]` when `MAKE_MATCH[0]` is empty; nil for

@@ -257,7 +257,8 @@ struct KernelBuild {
             case .refused(let relative, let failure):
                 return try fail(
                     &record, reason: "\(relative) is refused: \(failure) (a module must be a regular file of the build)", logFile: logFile)
-            case .lifecycle(let error): throw error
+            // Recorded, not thrown: a build whose result could not be stored failed, and status must say so.
+            case .lifecycle(let error): return try fail(&record, reason: "its modules could not be stored: \(error)", logFile: logFile)
             }
         }
         record.state = .built

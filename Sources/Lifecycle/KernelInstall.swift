@@ -42,7 +42,13 @@ struct KernelInstall {
         if !force, !replacing, let current = try installedRecord(package.version), current.build == build.build, intact(current) {
             return .alreadyInstalled
         }
-        // Another version of this package (or an older build of this one) goes first, in its own transaction.
+        // Another version of this package (or an older build of this one) goes first, in its own transaction — but
+        // an older version never replaces a newer one unless forced (DKMS refuses it the same way).
+        for (name, version) in state.packages() where name == package.name && VersionOrder.less(package.version, version) {
+            if !force, !replacing, try installedRecord(version) != nil {
+                throw .newerVersionInstalled(package: package.name, installed: version, offered: package.version, release: release)
+            }
+        }
         for (name, version) in state.packages() where name == package.name {
             if let record = try installedRecord(version) {
                 try Uninstalling.uninstallHoldingLock(

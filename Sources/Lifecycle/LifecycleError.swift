@@ -41,6 +41,8 @@ public enum LifecycleError: Error, Sendable, CustomStringConvertible {
     case signing(String)
     /// A dkms.conf script (`PRE_INSTALL`) failed, and what it guards did not happen.
     case scriptFailed(script: String, package: String, how: String, log: String)
+    /// An install of an older version of a package over a newer one, not forced.
+    case newerVersionInstalled(package: String, installed: String, offered: String, release: String)
     /// Signing was asked for and the root has no key (`SigningKeyDiscovery`).
     case noSigningKey(root: String)
     /// `key generate` without `--force` where kmodmgr's own key exists.
@@ -76,6 +78,8 @@ public enum LifecycleError: Error, Sendable, CustomStringConvertible {
         case .incompatible(let package, let release, let reasons):
             "\(package): \(release) will refuse it: \(reasons.joined(separator: "; ")) (not installed; --force installs anyway)"
         case .signing(let message): message
+        case .newerVersionInstalled(let package, let installed, let offered, let release):
+            "\(package)/\(installed) is installed for \(release), newer than \(offered) (--force installs the older one)"
         case .scriptFailed(let script, let package, let how, let log):
             "\(script) of \(package) failed (\(how)), so it was not installed (--force installs anyway); log: \(log)"
         case .noSigningKey(let root):

@@ -73,6 +73,12 @@ private let header = "PACKAGE_NAME=demo\nPACKAGE_VERSION=1.0\n"
         ("BUILT_MODULE_NAME=$'a\\nb'", "BUILT_MODULE_NAME[0]", "must not contain control characters (NUL, newline, …)"),
         ("BUILT_MODULE_NAME=m\nMAKE_MATCH[1]='('", "MAKE_MATCH[1]", "not a valid extended regex"),
         ("BUILT_MODULE_NAME=m\nBUILD_EXCLUSIVE_KERNEL='[z-a]'", "BUILD_EXCLUSIVE_KERNEL", "not a valid extended regex"),
+        // Sparse and duplicated declarations: DKMS pairs them wrongly or fails the build with "File exists".
+        ("BUILT_MODULE_NAME[0]=a\nBUILT_MODULE_NAME[2]=b", "BUILT_MODULE_NAME[1]", "missing: modules are numbered from 0 without gaps"),
+        ("BUILT_MODULE_NAME=m\nDEST_MODULE_LOCATION[4]=/extra", "DEST_MODULE_LOCATION[4]", "there is no BUILT_MODULE_NAME[4] for it"),
+        ("BUILT_MODULE_NAME[0]=m\nBUILT_MODULE_NAME[1]=m", "BUILT_MODULE_NAME[1]", "module name m again (as BUILT_MODULE_NAME[0])"),
+        ("BUILT_MODULE_NAME[0]=a\nBUILT_MODULE_NAME[1]=b\nDEST_MODULE_NAME[1]=a", "BUILT_MODULE_NAME[1]", "module name a again"),
+        ("BUILT_MODULE_NAME[0]=snd_x\nBUILT_MODULE_NAME[1]=snd-x", "BUILT_MODULE_NAME[1]", "module name snd_x again"),
     ])
     func hostileValuesAreRefused(_ body: String, _ directive: String, _ reason: String) async throws {
         let error = try #require(await loadError(header + body))

@@ -70,3 +70,30 @@ import Testing
         #expect(log("post-install").contains("post-install: \(kernel)"), "\(log("post-install"))")
     }
 }
+
+extension DKMSBehaviourTests {
+    /// An older version never replaces a newer installed one unless forced; a newer one replaces an older one.
+    @Test func anOlderVersionDoesNotReplaceANewerOneUnlessForced() throws {
+        let root = try LifecycleRoot()
+        let kernel = root.kernels.last!
+        let work = try TemporaryDirectory()
+        let newer = work.path("hello-2.0")
+        try FileManager.default.copyItem(atPath: testPackage("hello-1.0"), toPath: newer.path)
+        let conf = newer.appendingPathComponent("dkms.conf")
+        try String(contentsOf: conf, encoding: .utf8).replacingOccurrences(of: "PACKAGE_VERSION=\"1.0\"", with: "PACKAGE_VERSION=\"2.0\"")
+            .write(to: conf, atomically: true, encoding: .utf8)
+        try root.kmodmgr("add", [testPackage("hello-1.0")])
+        try root.kmodmgr("add", [newer.path])
+        #expect(try root.kmodmgr("install", ["hello/2.0", "-k", kernel]).status == 0)
+        let refused = try root.kmodmgr("install", ["hello/1.0", "-k", kernel])
+        #expect(refused.status == 1)
+        #expect(
+            refused.standardError.contains("hello/2.0 is installed for \(kernel), newer than 1.0 (--force installs the older one)"),
+            "\(refused.standardError)")
+        #expect(try root.kmodmgr("status", ["hello/2.0"]).standardOutput.hasPrefix("hello/2.0, \(kernel), x86_64: installed"))
+        #expect(try root.kmodmgr("install", ["hello/1.0", "-k", kernel, "--force"]).status == 0)
+        #expect(try root.kmodmgr("status", ["hello/1.0"]).standardOutput.hasPrefix("hello/1.0, \(kernel), x86_64: installed"))
+        #expect(try root.kmodmgr("install", ["hello/2.0", "-k", kernel]).status == 0)
+        #expect(try root.kmodmgr("status", ["hello/1.0"]).standardOutput.hasPrefix("hello/1.0, \(kernel), x86_64: built"))
+    }
+}
