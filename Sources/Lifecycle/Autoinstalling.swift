@@ -61,7 +61,8 @@ public enum Autoinstalling {
                 let manifest = try await context.manifest(
                     source: context.sourceDirectory(package), release: release, arch: kernel.arch,
                     kernelSourceDirectory: kernel.buildDirectory,
-                    dkmsTree: context.state.tree.scratchTree(release: release, arch: kernel.arch).string)
+                    dkmsTree: context.state.tree.scratchTree(release: release, arch: kernel.arch).string,
+                    package: (package.name, package.version))
                 if manifest.autoinstall { candidates.append((package, manifest.buildDepends)) }
             } catch {
                 let result = Installing.KernelResult(

@@ -146,7 +146,7 @@ struct KernelBuild {
         let dkmsTree = tree.scratchTree(release: kernel.release, arch: kernel.arch)
         let manifest = try await context.manifest(
             source: source, release: kernel.release, arch: kernel.arch, kernelSourceDirectory: kernel.buildDirectory,
-            dkmsTree: dkmsTree.string)
+            dkmsTree: dkmsTree.string, package: (name, version))
         guard manifest.name == name, manifest.version == version else {
             throw .nameMismatch(
                 file: source.appending("dkms.conf").string, declared: "\(manifest.name)/\(manifest.version)",

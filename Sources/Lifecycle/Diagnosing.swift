@@ -55,7 +55,8 @@ public enum Diagnosing {
         do {
             manifest = try await context.manifest(
                 source: source, release: report.release, arch: report.arch, kernelSourceDirectory: tree.string,
-                dkmsTree: context.state.tree.scratchTree(release: report.release, arch: report.arch).string)
+                dkmsTree: context.state.tree.scratchTree(release: report.release, arch: report.arch).string,
+                package: (package.name, package.version))
         } catch {
             return [
                 Finding(

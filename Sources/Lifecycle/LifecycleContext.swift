@@ -93,15 +93,19 @@ public struct LifecycleContext: Sendable {
         root.resolve(FilePath(package.source))
     }
 
-    /// Evaluates a package's dkms.conf for one kernel (or none: `release` empty).
+    /// Evaluates a package's dkms.conf for one kernel (or none: `release` empty). `module` and `module_version` are
+    /// the package's name and version, as DKMS sets them before it reads the file; empty for a directory being
+    /// added (`package` nil), whose name the file is read to learn.
     func manifest(
-        source: FilePath, release: String, arch: String, kernelSourceDirectory: String, dkmsTree: String
+        source: FilePath, release: String, arch: String, kernelSourceDirectory: String, dkmsTree: String,
+        package: (name: String, version: String)?
     ) async throws(LifecycleError) -> PackageManifest {
         var environment = ManifestEnvironment(
             kernelRelease: release, arch: arch, kernelSourceDirectory: kernelSourceDirectory, dkmsTree: dkmsTree,
             sourceTree: root.resolve(FilePath(settings.sourceTree)).string, installTree: root.resolve("/lib/modules").string,
             parallelJobs: parallelJobs)
-        environment.module = source.lastComponent?.string ?? ""
+        environment.module = package?.name ?? ""
+        environment.moduleVersion = package?.version ?? ""
         do {
             return try await ManifestLoader.load(
                 source.appending("dkms.conf"), environment: environment, shell: shellPolicy, diagnostics: diagnostics)

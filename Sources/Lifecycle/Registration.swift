@@ -28,6 +28,7 @@ public enum Registration {
         let sourceTree = context.root.resolve(FilePath(context.settings.sourceTree))
         let given = FilePath(argument).isAbsolute ? FilePath(argument) : workingDirectory.pushing(FilePath(argument))
         let directory: FilePath
+        var named: (name: String, version: String)?
         if FileTree.isDirectory(given) {
             directory = given.lexicallyNormalized()
         } else if given.lastComponent?.string == "dkms.conf", FileTree.exists(given) {
@@ -37,10 +38,12 @@ public enum Registration {
             guard let version = reference.version else { throw .noSource(argument) }
             directory = sourceTree.appending("\(reference.name)-\(version)")
             guard FileTree.isDirectory(directory) else { throw .noSource(argument) }
+            named = (reference.name, version)
         }
         guard FileTree.exists(directory.appending("dkms.conf")) else { throw .missingManifest(directory: directory.string) }
         let manifest = try await context.manifest(
-            source: directory, release: "", arch: "", kernelSourceDirectory: "", dkmsTree: context.state.tree.directory.string)
+            source: directory, release: "", arch: "", kernelSourceDirectory: "", dkmsTree: context.state.tree.directory.string,
+            package: named)
         let expected = "\(manifest.name)-\(manifest.version)"
         let target = sourceTree.appending(expected)
         let copy = directory != target

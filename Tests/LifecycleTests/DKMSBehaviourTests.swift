@@ -97,3 +97,29 @@ extension DKMSBehaviourTests {
         #expect(try root.kmodmgr("status", ["hello/1.0"]).standardOutput.hasPrefix("hello/1.0, \(kernel), x86_64: built"))
     }
 }
+
+extension DKMSBehaviourTests {
+    /// `$module` and `$module_version` hold the package's name and version while dkms.conf is read, as DKMS sets
+    /// them: a make command built from them (tp-smapi's `M=${dkms_tree}/${PACKAGE_NAME}/…` shape) finds its build.
+    @Test func moduleAndModuleVersionAreThePackagesWhenTheFileIsRead() throws {
+        let root = try LifecycleRoot()
+        let kernel = root.kernels.last!
+        let work = try TemporaryDirectory()
+        let source = work.path("named-1.0")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        for file in ["Kbuild", "kmm_hello.c"] {
+            try FileManager.default.copyItem(
+                atPath: testPackage("hello-1.0") + "/" + file, toPath: source.appendingPathComponent(file).path)
+        }
+        try """
+        PACKAGE_NAME="named"
+        PACKAGE_VERSION="1.0"
+        BUILT_MODULE_NAME[0]="kmm_hello"
+        MAKE[0]="make -C ${kernel_source_dir} M=${dkms_tree}/${module}/${module_version}/build"
+
+        """.write(to: source.appendingPathComponent("dkms.conf"), atomically: true, encoding: .utf8)
+        #expect(try root.kmodmgr("add", [source.path]).status == 0)
+        let built = try root.kmodmgr("build", ["named/1.0", "-k", kernel])
+        #expect(built.status == 0, "\(built.standardOutput)\(built.standardError)")
+    }
+}

@@ -31,7 +31,7 @@ struct AdoptedBuild {
             release: dkms.release, root: context.root, digestCache: context.state.tree.kernelDigests)
         let manifest = try await context.manifest(
             source: source, release: dkms.release, arch: dkms.arch, kernelSourceDirectory: kernel?.buildDirectory ?? "",
-            dkmsTree: tree.scratchTree(release: dkms.release, arch: dkms.arch).string)
+            dkmsTree: tree.scratchTree(release: dkms.release, arch: dkms.arch).string, package: (name, version))
         guard manifest.name == name, manifest.version == version else {
             throw .nameMismatch(
                 file: source.appending("dkms.conf").string, declared: "\(manifest.name)/\(manifest.version)", expected: label)
