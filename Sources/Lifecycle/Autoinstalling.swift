@@ -11,8 +11,9 @@ import SystemSupport
 #endif
 
 /// `kmodmgr autoinstall -k KVER` (what the kernel hooks call): the newest version of every registered package whose
-/// dkms.conf sets `AUTOINSTALL`, built and installed for the kernel. Packages are taken in `BUILD_DEPENDS` waves;
-/// within a wave, independent packages build in parallel (as many as there are CPUs), each in its own directory.
+/// dkms.conf sets `AUTOINSTALL`, built and installed for the kernel. Packages are taken in `BUILD_DEPENDS` waves
+/// (`BuildDependencies`: none is built before what it names is installed); within a wave, independent packages
+/// build in parallel (as many as there are CPUs), each in its own directory.
 /// Installs follow each wave, and the kernel is indexed once at the end. A failure never stops the others.
 public enum Autoinstalling {
     public static func autoinstall(releases: [String], arches: [String: String] = [:], context: LifecycleContext)
@@ -72,8 +73,30 @@ public enum Autoinstalling {
                 results.append(result)
             }
         }
+        let dependencies = BuildDependencies(
+            candidates, registered: Set(context.state.packages().map(\.name)),
+            installed: { name in isInstalled(name, release: release, arch: kernel.arch, context: context) })
+        for (package, reason) in dependencies.refused {
+            results.append(refusedResult(package, release: release, arch: kernel.arch, reason: reason, context: context))
+        }
+        let dependsOn = Dictionary(uniqueKeysWithValues: candidates.map { ($0.package.name, $0.dependencies) })
         let width = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        for wave in waves(candidates) {
+        for candidatesOfWave in dependencies.waves {
+            // A dependency built in an earlier wave that did not end installed takes its dependents with it.
+            var wave = [PackageRecord]()
+            for package in candidatesOfWave {
+                let missing = dependsOn[package.name, default: []].first { dependency in
+                    results.contains { $0.package.hasPrefix(dependency + "/") && !$0.outcome.isInstalled }
+                }
+                if let missing {
+                    results.append(
+                        refusedResult(
+                            package, release: release, arch: kernel.arch,
+                            reason: "BUILD_DEPENDS \(missing) was not installed for this kernel (see its result)", context: context))
+                } else {
+                    wave.append(package)
+                }
+            }
             let jobs = wave.map { package in
                 { @Sendable () async -> (PackageRecord, Building.KernelResult) in
                     let build = await Building.buildHoldingLock(
@@ -100,20 +123,20 @@ public enum Autoinstalling {
         }
     }
 
-    /// Groups packages so that each comes after the packages it names in `BUILD_DEPENDS` (names that are not
-    /// candidates are ignored, as DKMS ignores them). A dependency cycle puts its members in one last wave.
-    static func waves(_ candidates: [(package: PackageRecord, dependencies: [String])]) -> [[PackageRecord]] {
-        let names = Set(candidates.map(\.package.name))
-        var pending = candidates.map { ($0.package, Set($0.dependencies).intersection(names).subtracting([$0.package.name])) }
-        var done = Set<String>()
-        var waves = [[PackageRecord]]()
-        while !pending.isEmpty {
-            let ready = pending.filter { $0.1.isSubset(of: done) }
-            let wave = ready.isEmpty ? pending : ready
-            waves.append(wave.map(\.0))
-            done.formUnion(wave.map(\.0.name))
-            pending.removeAll { done.contains($0.0.name) }
+    /// Whether some version of package `name` is installed for the kernel.
+    private static func isInstalled(_ name: String, release: String, arch: String, context: LifecycleContext) -> Bool {
+        context.state.packages().contains { package in
+            package.name == name && FileTree.exists(context.state.tree.installRecord(name, package.version, release: release, arch: arch))
         }
-        return waves
+    }
+
+    /// A package autoinstall does not build, for `reason` (its BUILD_DEPENDS): a failed install, reported.
+    private static func refusedResult(
+        _ package: PackageRecord, release: String, arch: String, reason: String, context: LifecycleContext
+    ) -> Installing.KernelResult {
+        let result = Installing.KernelResult(
+            package: "\(package.name)/\(package.version)", release: release, arch: arch, outcome: .failed(reason: reason))
+        context.progress?.resultReady(result)
+        return result
     }
 }

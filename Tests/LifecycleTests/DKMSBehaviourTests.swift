@@ -123,3 +123,58 @@ extension DKMSBehaviourTests {
         #expect(built.status == 0, "\(built.standardOutput)\(built.standardError)")
     }
 }
+
+extension DKMSBehaviourTests {
+    /// A copy of test package `template` as NAME-1.0 with `extra` lines appended to its dkms.conf.
+    private func package(_ name: String, from template: String, extra: String, in work: TemporaryDirectory) throws -> String {
+        let source = work.path("\(name)-1.0")
+        try FileManager.default.copyItem(atPath: testPackage(template), toPath: source.path)
+        let conf = source.appendingPathComponent("dkms.conf")
+        let text = try String(contentsOf: conf, encoding: .utf8)
+            .replacingOccurrences(of: #"PACKAGE_NAME=".*""#, with: "PACKAGE_NAME=\"\(name)\"", options: .regularExpression)
+            .replacingOccurrences(of: #"PACKAGE_VERSION=".*""#, with: "PACKAGE_VERSION=\"1.0\"", options: .regularExpression)
+            .replacingOccurrences(of: "POST_ADD=\"post-add.sh\"\n", with: "")
+        try (text + extra).write(to: conf, atomically: true, encoding: .utf8)
+        if template == "hello-1.0" {
+            // A module of its own name: two copies of hello's kmm_hello would conflict for one kernel.
+            let module = "kmm_\(name)"
+            try FileManager.default.moveItem(
+                at: source.appendingPathComponent("kmm_hello.c"), to: source.appendingPathComponent("\(module).c"))
+            try "obj-m := \(module).o\n".write(to: source.appendingPathComponent("Kbuild"), atomically: true, encoding: .utf8)
+            try (text.replacingOccurrences(of: "kmm_hello", with: module) + extra).write(to: conf, atomically: true, encoding: .utf8)
+        }
+        return source.path
+    }
+
+    /// autoinstall never builds a package before what it names in BUILD_DEPENDS is installed: one whose
+    /// dependency is not registered, or failed to build in the same run, is reported failed and not built; one
+    /// whose dependency installs first is built after it.
+    @Test func autoinstallBuildsNoDependentBeforeItsDependencyIsInstalled() throws {
+        let root = try LifecycleRoot()
+        let kernel = root.kernels.last!
+        let work = try TemporaryDirectory()
+        for (name, template, extra) in [
+            ("base", "broken-1.0", ""), ("top", "hello-1.0", "BUILD_DEPENDS[0]=\"base\"\n"),
+            ("orphan", "hello-1.0", "BUILD_DEPENDS[0]=\"absent\"\n"),
+        ] {
+            #expect(try root.kmodmgr("add", [try package(name, from: template, extra: extra, in: work)]).status == 0)
+        }
+        let result = try root.kmodmgr("autoinstall", ["-k", kernel])
+        #expect(result.status == 11)
+        #expect(
+            result.standardError.contains("top/1.0, \(kernel), x86_64: BUILD_DEPENDS base was not installed for this kernel"),
+            "\(result.standardError)")
+        #expect(
+            result.standardError.contains("orphan/1.0, \(kernel), x86_64: BUILD_DEPENDS absent is not registered"),
+            "\(result.standardError)")
+        let status = try root.kmodmgr("status", []).standardOutput
+        #expect(status.contains("top/1.0: added") && status.contains("orphan/1.0: added"), "neither may be built:\n\(status)")
+        // With its dependency installed, the dependent is built after it.
+        #expect(try root.kmodmgr("remove", ["base/1.0", "--all-kernels"]).status == 0)
+        let fixed = try TemporaryDirectory()
+        #expect(try root.kmodmgr("add", [try package("base", from: "hello-1.0", extra: "", in: fixed), "--force"]).status == 0)
+        #expect(try root.kmodmgr("remove", ["orphan/1.0", "--all-kernels"]).status == 0)
+        let again = try root.kmodmgr("autoinstall", ["-k", kernel])
+        #expect(again.status == 0, "\(again.standardOutput)\(again.standardError)")
+    }
+}
