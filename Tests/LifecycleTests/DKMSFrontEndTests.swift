@@ -12,6 +12,7 @@ import Testing
         let theirs = try LifecycleRoot()
         let ours = try LifecycleRoot()
         let kernel = theirs.kernels.last!
+        let other = theirs.kernels.first { $0 != kernel }!
         let dkms = RealDKMS(root: theirs)
         for source in Self.sources {
             try dkms.placeSource(source)
@@ -38,7 +39,11 @@ import Testing
             ["build", "--bogus"],
             ["add", "ROOT/usr/src/hello-1.0/dkms.conf"],
             ["install", "-m", "hello", "-v", "1.0", "-k", kernel, "-q"],
+            ["build", "-m", "hello", "-v", "1.0", "-k", kernel, "--force", "--verbose"],
+            ["install", "-m", "hello", "-v", "1.0", "-k", kernel, "--rpm_safe_upgrade", "--force"],
+            ["uninstall", "-m", "hello", "-v", "1.0", "--all"],
             ["remove", "hello/1.0", "-k", kernel],
+            ["remove", "hello/1.0", "-k", other],
         ]
         for step in steps {
             let theirResult = try dkms.run(step.map { $0.replacingOccurrences(of: "ROOT", with: theirs.path) } + ["--no-depmod"])
@@ -54,9 +59,17 @@ import Testing
 
     /// What the drop-in does differently, on purpose: DKMS 3.0.11's status 21 for a kernel without headers (3.0.10
     /// says 1), an unknown action refused (DKMS reads it as a module name and exits 0), an autoinstall for a
-    /// kernel without headers is not an error, and `--version` names both.
+    /// kernel without headers is not an error, `--version` names both, and `match` works (DKMS 3.0.10's misreads
+    /// its own status lines: "Could not find module source directory …/hello/1.0-KVER").
     @Test func deliberateDifferences() throws {
         let ours = try LifecycleRoot()
+        let (kernel, other) = (ours.kernels.last!, ours.kernels.first!)
+        try RealDKMS(root: ours).placeSource("hello-1.0")
+        #expect(try dropIn(["install", "-m", "hello", "-v", "1.0", "-k", kernel], root: ours).status == 0)
+        let matched = try dropIn(["match", "--templatekernel", kernel, "-k", other], root: ours)
+        #expect(matched.status == 0, "\(matched.standardError)")
+        #expect(try dropIn(["status", "-k", other], root: ours).standardOutput == "hello/1.0, \(other), x86_64: installed\n")
+        #expect(try dropIn(["remove", "-m", "hello", "-v", "1.0", "--all"], root: ours).status == 0)
         try RealDKMS(root: ours).placeSource("hello-1.0")
         #expect(try dropIn(["add", "-m", "hello", "-v", "1.0"], root: ours).status == 0)
         let noHeaders = try dropIn(["install", "-m", "hello", "-v", "1.0", "-k", "9.9.9-nothere"], root: ours)
