@@ -16,12 +16,21 @@ public enum ShellPolicy: Sendable {
 /// Reads a dkms.conf into a `PackageManifest` for one kernel: natively when it is assignments only, through bash
 /// (contained) when it needs the shell and the policy allows it.
 public enum ManifestLoader {
-    /// Reads `file` and resolves it for `environment`'s kernel. Warnings and notes (unknown or deprecated directives,
-    /// bash's stderr) go to `diagnostics`.
+    /// Reads `file`, then each of `overrides` (DKMS's `/etc/dkms/NAME….conf`, read after the package's own and
+    /// setting directives over it), and resolves them for `environment`'s kernel. Warnings and notes (unknown or
+    /// deprecated directives, bash's stderr) go to `diagnostics`.
     public static func load(
-        _ file: FilePath, environment: ManifestEnvironment, shell: ShellPolicy, diagnostics: some DiagnosticSink
+        _ file: FilePath, overrides: [FilePath] = [], environment: ManifestEnvironment, shell: ShellPolicy,
+        diagnostics: some DiagnosticSink
     ) async throws(ManifestError) -> PackageManifest {
-        try await load(contents: try read(file), of: file, environment: environment, shell: shell, diagnostics: diagnostics)
+        var extra = [(FilePath, [UInt8])]()
+        for override in overrides { extra.append((override, try read(override))) }
+        let evaluated = try await evaluate(
+            contents: try read(file), of: file, overrides: extra, environment: environment, shell: shell, diagnostics: diagnostics)
+        let resolver = ManifestResolver(
+            directives: evaluated.directives, environment: environment, file: file, locations: evaluated.locations, diagnostics: diagnostics
+        )
+        return try resolver.resolve(evaluation: evaluated.evaluation)
     }
 
     /// Like `load(_:…)` for text already in memory; `file` names it in messages (and is what bash sources, should
@@ -64,23 +73,33 @@ public enum ManifestLoader {
         let locations: [String: SourceLocation]
     }
 
+    /// The files' assignments, natively when every one of them is assignments only; else bash sources them all, in
+    /// order, in one shell. Locations (for messages) are the package file's.
     private static func evaluate(
-        contents: [UInt8], of file: FilePath, environment: ManifestEnvironment, shell: ShellPolicy, diagnostics: some DiagnosticSink
+        contents: [UInt8], of file: FilePath, overrides: [(FilePath, [UInt8])] = [], environment: ManifestEnvironment,
+        shell: ShellPolicy, diagnostics: some DiagnosticSink
     ) async throws(ManifestError) -> Evaluated {
-        var lexer = ShellSubsetLexer(contents)
-        let assignments: [Assignment]
-        do {
-            assignments = try lexer.assignments()
-        } catch {
-            guard case .needsShell = error, case .allowed(let timeLimit, let identity) = shell else { throw located(error, in: file) }
-            let values = try await ShellEvaluation.directives(
-                of: file, environment: environment, timeLimit: timeLimit, identity: identity, diagnostics: diagnostics)
-            return Evaluated(directives: values, evaluation: .shell, locations: [:])
+        var files = [[Assignment]]()
+        for (path, text) in [(file, contents)] + overrides {
+            var lexer = ShellSubsetLexer(text)
+            do {
+                files.append(try lexer.assignments())
+            } catch {
+                guard case .needsShell = error, case .allowed(let timeLimit, let identity) = shell else { throw located(error, in: path) }
+                let values = try await ShellEvaluation.directives(
+                    of: file, overrides: overrides.map(\.0), environment: environment, timeLimit: timeLimit, identity: identity,
+                    diagnostics: diagnostics)
+                return Evaluated(directives: values, evaluation: .shell, locations: [:])
+            }
         }
         var variables = ShellVariables(environment.shellVariables)
-        for assignment in assignments { variables.perform(assignment) }
+        for assignment in files[0] { variables.perform(assignment) }
         warnAboutUnknownDirectives(variables, file: file, diagnostics: diagnostics)
-        return Evaluated(directives: DirectiveValues(from: variables), evaluation: .native, locations: variables.firstAssignment)
+        let locations = variables.firstAssignment
+        for assignments in files.dropFirst() {
+            for assignment in assignments { variables.perform(assignment) }
+        }
+        return Evaluated(directives: DirectiveValues(from: variables), evaluation: .native, locations: locations)
     }
 
     /// An ALL_CAPS assignment that is no directive and that no later line uses is most likely a misspelt or

@@ -13,13 +13,14 @@ import SystemSupport
 /// prints the directives the file set with `declare -p`, and that output is read back by the same lexer as native
 /// files, so no value is ever re-evaluated.
 enum ShellEvaluation {
-    /// The directives `file` sets when bash sources it; bash's stderr becomes notes.
+    /// The directives `file` (then each of `overrides`, in the same shell) sets when bash sources it; bash's
+    /// stderr becomes notes.
     static func directives(
-        of file: FilePath, environment: ManifestEnvironment, timeLimit: Duration, identity requested: ProcessIdentity?,
-        diagnostics: some DiagnosticSink
+        of file: FilePath, overrides: [FilePath] = [], environment: ManifestEnvironment, timeLimit: Duration,
+        identity requested: ProcessIdentity?, diagnostics: some DiagnosticSink
     ) async throws(ManifestError) -> DirectiveValues {
         let path = absolute(file)
-        let command: [String] = ["/bin/bash", "--noprofile", "--norc", "-c", script(sourcing: path)]
+        let command: [String] = ["/bin/bash", "--noprofile", "--norc", "-c", script(sourcing: [path] + overrides.map(absolute))]
         // Never as root: the requested build user, else nobody. A non-root caller is already unprivileged.
         var identity: ProcessIdentity?
         if ProcessIdentity.canSwitchUser {
@@ -66,10 +67,10 @@ enum ShellEvaluation {
     /// get; what the file itself prints on stdout is dropped (ipt-netflow's `pushd`/`popd` print the directory stack
     /// on every evaluation: noise on every command's terminal). Its stderr — where a package explains itself, as
     /// ddcci's "BACKLIGHT_CLASS_DEVICE disabled in this kernel" — becomes notes.
-    static func script(sourcing path: FilePath) -> String {
+    static func script(sourcing paths: [FilePath]) -> String {
         """
         exec 3>&1 1>/dev/null
-        . \(shellQuoted(path.string)) 3>&-
+        \(paths.map { ". \(shellQuoted($0.string)) 3>&-" }.joined(separator: "\n"))
         for kmodmgr_directive in \(DirectiveTable.names.joined(separator: " ")); do
             if builtin declare -p "$kmodmgr_directive" >/dev/null 2>&1; then builtin declare -p "$kmodmgr_directive" >&3; fi
         done

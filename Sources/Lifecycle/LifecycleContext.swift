@@ -106,11 +106,24 @@ public struct LifecycleContext: Sendable {
             parallelJobs: parallelJobs)
         environment.module = package?.name ?? ""
         environment.moduleVersion = package?.version ?? ""
+        let overrides = package.map { overrideFiles(name: $0.name, version: $0.version, release: release, arch: arch) } ?? []
         do {
             return try await ManifestLoader.load(
-                source.appending("dkms.conf"), environment: environment, shell: shellPolicy, diagnostics: diagnostics)
+                source.appending("dkms.conf"), overrides: overrides, environment: environment, shell: shellPolicy,
+                diagnostics: diagnostics)
         } catch {
             throw .manifest(error)
         }
+    }
+
+    /// DKMS's per-package overrides, read after the package's dkms.conf in this order, those that exist:
+    /// `/etc/dkms/NAME.conf`, `NAME-VERSION.conf`, `NAME-VERSION-KVER.conf`, `NAME-VERSION-KVER-ARCH.conf`.
+    private func overrideFiles(name: String, version: String, release: String, arch: String) -> [FilePath] {
+        var names = ["\(name).conf", "\(name)-\(version).conf"]
+        if !release.isEmpty {
+            names.append("\(name)-\(version)-\(release).conf")
+            if !arch.isEmpty { names.append("\(name)-\(version)-\(release)-\(arch).conf") }
+        }
+        return names.map { root.resolve("/etc/dkms").appending($0) }.filter(FileTree.exists)
     }
 }

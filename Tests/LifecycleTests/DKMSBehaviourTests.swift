@@ -178,3 +178,24 @@ extension DKMSBehaviourTests {
         #expect(again.status == 0, "\(again.standardOutput)\(again.standardError)")
     }
 }
+
+extension DKMSBehaviourTests {
+    /// DKMS's per-package overrides in /etc/dkms are read after the package's dkms.conf: NAME.conf for every kernel,
+    /// NAME-VERSION-KVER.conf for one (natively, or by bash when they need it).
+    @Test(arguments: [false, true]) func overridesInEtcDkmsApply(_ needsShell: Bool) throws {
+        let root = try LifecycleRoot()
+        let (kernel, other) = (root.kernels.last!, root.kernels.first!)
+        try root.kmodmgr("add", [testPackage("hello-1.0")])
+        let etc = root.directory.path("etc/dkms")
+        try FileManager.default.createDirectory(at: etc, withIntermediateDirectories: true)
+        let off = needsShell ? "if true; then AUTOINSTALL=\"no\"; fi\n" : "AUTOINSTALL=\"no\"\n"
+        try off.write(to: etc.appendingPathComponent("hello.conf"), atomically: true, encoding: .utf8)
+        try "BUILD_EXCLUSIVE_KERNEL=\"^2\\\\.\"\n".write(
+            to: etc.appendingPathComponent("hello-1.0-\(other).conf"), atomically: true, encoding: .utf8)
+        let autoinstalled = try root.kmodmgr("autoinstall", ["-k", kernel])
+        #expect(autoinstalled.status == 0 && !autoinstalled.standardOutput.contains("hello/1.0"), "\(autoinstalled.standardOutput)")
+        #expect(try root.kmodmgr("build", ["hello/1.0", "-k", kernel]).status == 0)
+        let excluded = try root.kmodmgr("build", ["hello/1.0", "-k", other])
+        #expect(excluded.status == 77, "\(excluded.standardOutput)\(excluded.standardError)")
+    }
+}

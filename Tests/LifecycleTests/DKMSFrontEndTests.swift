@@ -98,7 +98,33 @@ import Testing
         #expect(!status.standardError.contains("parallel_jobs"))
     }
 
-    private func dropIn(_ arguments: [String], root: LifecycleRoot) throws -> ProcessResult {
+    func dropIn(_ arguments: [String], root: LifecycleRoot) throws -> ProcessResult {
         try run(try kmodmgrBinary(), ["dkms"] + arguments + ["--root", root.path], timeLimit: .seconds(900))
+    }
+}
+
+extension DKMSFrontEndTests {
+    /// What `/usr/lib/dkms/common.postinst NAME VERSION …` does through the drop-in: registers /usr/src/NAME-VERSION
+    /// and installs it (here, where the running kernel is not the root's: for every kernel with headers); a build
+    /// that fails never fails the package's configuration; /etc/dkms/no-autoinstall turns it off.
+    @Test func commonPostinstRegistersAndInstallsAndNeverFails() throws {
+        let root = try LifecycleRoot()
+        for source in ["hello-1.0", "broken-1.0"] { try RealDKMS(root: root).placeSource(source) }
+        let hook = ["kmodmgr_common_postinst", "hello", "1.0", "/usr/share/hello-dkms", "", ""]
+        try FileManager.default.createDirectory(at: root.directory.path("etc/dkms"), withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: root.directory.path("etc/dkms/no-autoinstall").path, contents: nil)
+        let off = try dropIn(hook, root: root)
+        #expect(off.status == 0 && off.standardOutput.contains("autoinstall for dkms modules has been disabled"))
+        #expect(try root.kmodmgr("status", []).standardOutput.isEmpty)
+        try FileManager.default.removeItem(at: root.directory.path("etc/dkms/no-autoinstall"))
+
+        let installed = try dropIn(hook, root: root)
+        #expect(installed.status == 0, "\(installed.standardError)")
+        let status = try root.kmodmgr("status", []).standardOutput
+        for kernel in root.kernels { #expect(status.contains("hello/1.0, \(kernel), x86_64: installed"), "\(status)") }
+        let failed = try dropIn(["kmodmgr_common_postinst", "broken", "1.0", "/usr/share/broken-dkms", "", ""], root: root)
+        #expect(failed.status == 0 && failed.standardError.contains("build failed"), "\(failed.standardError)")
+        #expect(try root.kmodmgr("status", ["broken/1.0"]).standardOutput.contains("failed"))
+        #expect(try dropIn(["kmodmgr_common_postinst"], root: root).status == 1)
     }
 }
