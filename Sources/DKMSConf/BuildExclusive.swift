@@ -47,6 +47,12 @@ public struct BuildExclusive: Sendable, Equatable, Codable {
         if let kernelMax, KernelVersion.compare(kernelRelease, kernelMax) == .orderedDescending {
             return "BUILD_EXCLUSIVE_KERNEL_MAX \(shellQuotedForMessage(kernelMax)): \(kernelRelease) is newer"
         }
+        return Self.configReason(config, kernelConfig: kernelConfig)
+    }
+
+    /// Why `kernelConfig` does not meet `config` (`CONFIG_X` must be `y` or `m`, `!CONFIG_X` must not be), or nil;
+    /// nil too when there is no `.config` (`kernelConfig` nil), as in DKMS.
+    public static func configReason(_ config: [String], kernelConfig: [String: String]?) -> String? {
         guard let kernelConfig else { return nil }
         for entry in config {
             let negated = entry.hasPrefix("!")

@@ -63,6 +63,10 @@ struct ManifestResolver {
                     destLocation: destination.isEmpty
                         ? "/updates/dkms" : try check("DEST_MODULE_LOCATION", index: index, destination).destinationLocation(),
                     strip: YesNo.parseStrip(strips[index] ?? "") ?? defaultStrip))
+            if index > 0, let config = array("BUILD_EXCLUSIVE_CONFIG")[index], !config.isEmpty {
+                modules[modules.count - 1].exclusiveConfig = config.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+                    .map(String.init)
+            }
         }
         try checkDistinct(modules, indices: names.keys.sorted())
         return modules
@@ -80,8 +84,9 @@ struct ManifestResolver {
                     reason: "missing: modules are numbered from 0 without gaps (found \(found))"),
                 about: "BUILT_MODULE_NAME")
         }
-        for companion in ["BUILT_MODULE_LOCATION", "DEST_MODULE_NAME", "DEST_MODULE_LOCATION", "STRIP"] {
-            for index in array(companion).keys.sorted() where names[index] == nil && !(companion == "STRIP" && index == 0) {
+        for companion in ["BUILT_MODULE_LOCATION", "DEST_MODULE_NAME", "DEST_MODULE_LOCATION", "STRIP", "BUILD_EXCLUSIVE_CONFIG"] {
+            let packageWide = companion == "STRIP" || companion == "BUILD_EXCLUSIVE_CONFIG"  // their [0] is the package's
+            for index in array(companion).keys.sorted() where names[index] == nil && !(packageWide && index == 0) {
                 throw error(
                     .invalidDirective(
                         directive: "\(companion)[\(index)]", value: array(companion)[index] ?? "",

@@ -52,6 +52,28 @@ public struct PackageManifest: Sendable, Equatable, Codable {
     public var kernelRelease: String
 
     /// Why the package is not built for `kernelRelease` (`BUILD_EXCLUSIVE_*` or `OBSOLETE_BY`), or nil when it is.
+    /// Every kernel option the package and its modules name in `BUILD_EXCLUSIVE_CONFIG`, without `!`.
+    public var exclusiveConfigOptions: [String] {
+        (buildExclusive.config + modules.flatMap { $0.exclusiveConfig ?? [] }).map { $0.hasPrefix("!") ? String($0.dropFirst()) : $0 }
+    }
+
+    /// The manifest without the modules whose own `BUILD_EXCLUSIVE_CONFIG[i]` the kernel does not meet, and why each
+    /// was left out.
+    public func keepingModules(for kernelConfig: [String: String]?) -> (
+        manifest: PackageManifest, leftOut: [(name: String, reason: String)]
+    ) {
+        var kept = self
+        var leftOut = [(name: String, reason: String)]()
+        kept.modules = modules.filter { module in
+            guard let config = module.exclusiveConfig,
+                let reason = BuildExclusive.configReason(config, kernelConfig: kernelConfig)
+            else { return true }
+            leftOut.append((module.destName, reason))
+            return false
+        }
+        return (kept, leftOut)
+    }
+
     public func exclusionReason(kernelRelease: String, arch: String, kernelConfig: [String: String]?) -> String? {
         buildExclusive.exclusionReason(kernelRelease: kernelRelease, arch: arch, kernelConfig: kernelConfig)
             ?? obsoletionReason(kernelRelease: kernelRelease)
@@ -78,6 +100,10 @@ public struct ModuleDeclaration: Sendable, Equatable, Codable {
     public var destLocation: String
     /// `STRIP[i]`: whether debug symbols are stripped when installing.
     public var strip: Bool
+    /// `BUILD_EXCLUSIVE_CONFIG[i]` for i ≥ 1 (DKMS 3.1's per-module form; `[0]` is the package's, as DKMS 3.0.10
+    /// reads it): the kernel options this module needs, as `BuildExclusive.config`. nil when none is set (and then
+    /// absent from the stored manifest).
+    public var exclusiveConfig: [String]?
 
     public init(builtName: String, builtLocation: String, destName: String, destLocation: String, strip: Bool) {
         self.builtName = builtName

@@ -144,13 +144,20 @@ struct KernelBuild {
             throw .system(SystemError("find the source of \(name)/\(version) at", path: source, errno: .noSuchFileOrDirectory))
         }
         let dkmsTree = tree.scratchTree(release: kernel.release, arch: kernel.arch)
-        let manifest = try await context.manifest(
+        let evaluated = try await context.manifest(
             source: source, release: kernel.release, arch: kernel.arch, kernelSourceDirectory: kernel.buildDirectory,
             dkmsTree: dkmsTree.string, package: (name, version))
-        guard manifest.name == name, manifest.version == version else {
+        guard evaluated.name == name, evaluated.version == version else {
             throw .nameMismatch(
-                file: source.appending("dkms.conf").string, declared: "\(manifest.name)/\(manifest.version)",
+                file: source.appending("dkms.conf").string, declared: "\(evaluated.name)/\(evaluated.version)",
                 expected: "\(name)/\(version)")
+        }
+        // A module whose own BUILD_EXCLUSIVE_CONFIG[i] this kernel does not meet is neither built nor installed
+        // for it: the stored manifest is the kernel's.
+        let kernelConfig = kernel.config?.values(of: evaluated.exclusiveConfigOptions)
+        let (manifest, leftOut) = evaluated.keepingModules(for: kernelConfig)
+        for module in leftOut {
+            context.diagnostics.note("\(name)/\(version), \(kernel.release): \(module.name) left out (\(module.reason))")
         }
         let manifestJSON = try StoredManifest.encode(manifest, label: "\(name)/\(version)")
         let sourceFingerprints: (digest: String, stamp: String)
@@ -166,9 +173,11 @@ struct KernelBuild {
         record.sourceStamp = sourceFingerprints.stamp
         record.headersStamp = kernel.headersStamp
 
-        if let reason = manifest.exclusionReason(
-            kernelRelease: kernel.release, arch: kernel.arch,
-            kernelConfig: kernel.config?.values(of: manifest.buildExclusive.config.map { $0.hasPrefix("!") ? String($0.dropFirst()) : $0 }))
+        let everyModuleLeftOut =
+            manifest.modules.isEmpty
+            ? "every module is left out: " + leftOut.map { "\($0.name) (\($0.reason))" }.joined(separator: ", ") : nil
+        if let reason = manifest.exclusionReason(kernelRelease: kernel.release, arch: kernel.arch, kernelConfig: kernelConfig)
+            ?? everyModuleLeftOut
         {
             record.reason = reason
             record.time = Int(time(nil))

@@ -199,3 +199,27 @@ extension DKMSBehaviourTests {
         #expect(excluded.status == 77, "\(excluded.standardOutput)\(excluded.standardError)")
     }
 }
+
+extension DKMSBehaviourTests {
+    /// `BUILD_EXCLUSIVE_CONFIG[i]` (i ≥ 1) leaves module i out of a kernel without those options; the others are
+    /// built and installed.
+    @Test func aModulesOwnBuildExclusiveConfigLeavesItOut() throws {
+        let root = try LifecycleRoot()
+        let kernel = root.kernels.last!
+        let work = try TemporaryDirectory()
+        let source = work.path("multi-2.0")
+        try FileManager.default.copyItem(atPath: testPackage("multi-2.0"), toPath: source.path)
+        let conf = source.appendingPathComponent("dkms.conf")
+        try (String(contentsOf: conf, encoding: .utf8) + "BUILD_EXCLUSIVE_CONFIG[1]=\"CONFIG_KMODMGR_NEVER_SET\"\n")
+            .write(to: conf, atomically: true, encoding: .utf8)
+        #expect(try root.kmodmgr("add", [source.path]).status == 0)
+        let installed = try root.kmodmgr("install", ["multi/2.0", "-k", kernel])
+        #expect(installed.status == 0, "\(installed.standardError)")
+        #expect(
+            installed.standardError.contains("kmm_beta_renamed left out (BUILD_EXCLUSIVE_CONFIG: CONFIG_KMODMGR_NEVER_SET is not enabled"),
+            "\(installed.standardError)")
+        #expect(try root.builtModules("multi/2.0", kernel) == ["kmm_alpha"])
+        #expect(root.exists("lib/modules/\(kernel)/updates/kmodmgr/kmm_alpha.ko"))
+        #expect(!root.exists("lib/modules/\(kernel)/updates/kmodmgr/kmm_beta_renamed.ko"))
+    }
+}
