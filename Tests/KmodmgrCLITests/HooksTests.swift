@@ -99,6 +99,29 @@ import Testing
         #expect(recorded == "\(expected)\nstdin=[]\n", "\(hook): \(recorded)")
     }
 
+    /// DKMS's /etc/dkms/no-autoinstall turns the automatic builds off (here under KMODMGR_ROOT): kmodmgr is not run.
+    @Test(arguments: [
+        ("debian/postinst.d/40-kmodmgr", ["6.1.0-9-amd64"]), ("debian/header_postinst.d/40-kmodmgr", ["6.1.0-9-amd64"]),
+        ("kernel-install/40-kmodmgr.install", ["add", "6.1.0-9-amd64", "/boot/vmlinuz-6.1.0-9-amd64"]),
+    ])
+    func noAutoinstallTurnsTheBuildingHooksOff(hook: String, arguments: [String]) throws {
+        let scratch = try TemporaryDirectory()
+        let calls = scratch.url.appendingPathComponent("calls").path
+        let standIn = scratch.url.appendingPathComponent("kmodmgr").path
+        FileManager.default.createFile(
+            atPath: standIn, contents: Data("#!/bin/sh\necho \"$*\" >> \(calls)\n".utf8), attributes: [.posixPermissions: 0o755])
+        let root = scratch.url.appendingPathComponent("root")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("etc/dkms"), withIntermediateDirectories: true)
+        let environment = ["PATH": "\(scratch.url.path):/usr/sbin:/usr/bin:/sbin:/bin", "KMODMGR_ROOT": root.path]
+        let hookPath = Self.hooks.appendingPathComponent(hook).path
+        #expect(try run(hookPath, arguments, environment: environment).status == 0)
+        #expect(FileManager.default.fileExists(atPath: calls), "\(hook) did not run kmodmgr without the switch")
+        try FileManager.default.removeItem(atPath: calls)
+        FileManager.default.createFile(atPath: root.appendingPathComponent("etc/dkms/no-autoinstall").path, contents: nil)
+        #expect(try run(hookPath, arguments, environment: environment).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: calls), "\(hook) ran kmodmgr despite /etc/dkms/no-autoinstall")
+    }
+
     @Test func aHookLeftBehindWithoutKmodmgrDoesNothing() throws {
         for hook in ["debian/postinst.d/40-kmodmgr", "debian/header_postinst.d/40-kmodmgr", "debian/prerm.d/40-kmodmgr"] {
             let result = try run(Self.hooks.appendingPathComponent(hook).path, ["6.1.0-9-amd64"], environment: ["PATH": "/nonexistent"])
