@@ -26,7 +26,19 @@ struct BuildDependencies {
                 accepted.append(candidate)
             }
         }
-        let ordered = Self.order(accepted, names: names)
+        // A refused candidate takes with it whatever needs it and does not find it installed already.
+        var changed = true
+        while changed {
+            changed = false
+            let out = Set(refused.map(\.package.name))
+            for candidate in accepted {
+                guard let missing = candidate.dependencies.first(where: { out.contains($0) && !installed($0) }) else { continue }
+                refused.append((candidate.package, "BUILD_DEPENDS \(missing) cannot be built (see its result)"))
+                changed = true
+            }
+            accepted.removeAll { candidate in refused.contains { $0.package.name == candidate.package.name } }
+        }
+        let ordered = Self.order(accepted, names: Set(accepted.map(\.package.name)))
         waves = ordered.waves
         self.refused = refused + ordered.cyclic
     }

@@ -38,9 +38,11 @@ enum BuildPlanning {
                 step("patch \(patch)", "/usr/bin/patch", ["-p1", "-i", buildDirectory.appending("patches").appending(patch).string]))
         }
         // Scripts are paths relative to the build directory, with arguments (DKMS runs "$build_dir/$PRE_BUILD").
-        if let preBuild = manifest.preBuild { steps.append(step("PRE_BUILD", bash, ["-c", "\(buildDirectory)/\(preBuild)"])) }
+        // The directory is quoted (a root may hold blanks); the script's own words are the package's command line.
+        let directory = shellQuoted(buildDirectory.string)
+        if let preBuild = manifest.preBuild { steps.append(step("PRE_BUILD", bash, ["-c", "\(directory)/\(preBuild)"])) }
         steps.append(step("make", make.executable, make.arguments))
-        if let postBuild = manifest.postBuild { steps.append(step("POST_BUILD", bash, ["-c", "\(buildDirectory)/\(postBuild)"])) }
+        if let postBuild = manifest.postBuild { steps.append(step("POST_BUILD", bash, ["-c", "\(directory)/\(postBuild)"])) }
         let header = [
             "kmodmgr \(kmodmgrVersion): build of \(manifest.name)/\(manifest.version) for \(kernel.release) (\(kernel.arch))",
             "kernel headers: \(kernel.buildDirectory)",

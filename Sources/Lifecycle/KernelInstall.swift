@@ -49,15 +49,9 @@ struct KernelInstall {
                 throw .newerVersionInstalled(package: package.name, installed: version, offered: package.version, release: release)
             }
         }
-        for (name, version) in state.packages() where name == package.name {
-            if let record = try installedRecord(version) {
-                try Uninstalling.uninstallHoldingLock(
-                    name: name, version: version, release: release, arch: arch, record: record, context: context,
-                    runsScripts: !replacing)
-            }
-        }
         let manifest = try storedManifest(build: build.build)
         let source = context.sourceDirectory(package)
+        // Before anything is taken out: a refused install leaves what was installed as it was.
         if !replacing, let script = PackageScript.preInstall.command(in: manifest),
             let failure = await PackageScript.preInstall.run(
                 script, source: source, package: package, kernel: (release, arch), context: context)
@@ -65,6 +59,13 @@ struct KernelInstall {
             // DKMS: "pre_install failed, aborting install. You may override by specifying --force."
             guard force else { throw .scriptFailed(script: "PRE_INSTALL", package: label, how: failure.how, log: failure.log) }
             context.diagnostics.warning("PRE_INSTALL of \(label) failed (\(failure.how)); installed anyway (--force); log: \(failure.log)")
+        }
+        for (name, version) in state.packages() where name == package.name {
+            if let record = try installedRecord(version) {
+                try Uninstalling.uninstallHoldingLock(
+                    name: name, version: version, release: release, arch: arch, record: record, context: context,
+                    runsScripts: !replacing)
+            }
         }
         // LoadCheck reads the kernel's Module.symvers and index while the tree is walked and the modules staged.
         let checked = manifest.modules.map { declaration in

@@ -36,8 +36,10 @@ public struct LifecycleContext: Sendable {
     /// The key this command's installs sign with, found once.
     let signingKeys = SigningKeys()
 
+    /// The context under `root`: kmodmgr.conf's settings, with what DKMS's framework.conf sets that kmodmgr.conf
+    /// leaves at its default (`DKMSFramework`).
     public init(root: Root, diagnostics: any DiagnosticSink) throws(LifecycleError) {
-        let settings = try Settings.load(root: root, diagnostics: diagnostics)
+        let settings = DKMSFramework.read(root: root).applied(to: try Settings.load(root: root, diagnostics: diagnostics))
         var identity: ProcessIdentity?
         if ProcessIdentity.canSwitchUser {
             guard let account = ProcessIdentity.account(named: settings.buildUser) else {

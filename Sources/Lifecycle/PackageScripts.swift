@@ -52,7 +52,7 @@ enum PackageScript: String, Sendable {
         let step = BuildStep(
             name: rawValue,
             request: ProcessRequest(
-                executable: BuildPlanning.bash, arguments: ["-c", "\(source)/\(command)"], environment: environment,
+                executable: BuildPlanning.bash, arguments: ["-c", shellQuoted(source.string) + "/" + command], environment: environment,
                 workingDirectory: source, identity: context.buildIdentity, timeLimit: context.settings.buildTimeLimit,
                 sandbox: context.buildIdentity.map { _ in Sandbox(writableDirectory: source, readDirectory: source) }))
         let header = "\(rawValue) of \(package.name)/\(package.version)" + (kernel.map { " for \($0.release) (\($0.arch))" } ?? "")

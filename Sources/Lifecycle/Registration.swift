@@ -25,21 +25,29 @@ public enum Registration {
     public static func add(_ argument: String, force: Bool, workingDirectory: FilePath, context: LifecycleContext)
         async throws(LifecycleError) -> Added
     {
-        let sourceTree = context.root.resolve(FilePath(context.settings.sourceTree))
         let given = FilePath(argument).isAbsolute ? FilePath(argument) : workingDirectory.pushing(FilePath(argument))
-        let directory: FilePath
-        var named: (name: String, version: String)?
         if FileTree.isDirectory(given) {
-            directory = given.lexicallyNormalized()
-        } else if given.lastComponent?.string == "dkms.conf", FileTree.exists(given) {
-            directory = given.removingLastComponent().lexicallyNormalized()
-        } else {
-            let reference = try PackageReference(parsing: argument)
-            guard let version = reference.version else { throw .noSource(argument) }
-            directory = sourceTree.appending("\(reference.name)-\(version)")
-            guard FileTree.isDirectory(directory) else { throw .noSource(argument) }
-            named = (reference.name, version)
+            return try await register(given.lexicallyNormalized(), named: nil, force: force, context: context)
         }
+        if given.lastComponent?.string == "dkms.conf", FileTree.exists(given) {
+            return try await register(given.removingLastComponent().lexicallyNormalized(), named: nil, force: force, context: context)
+        }
+        return try await add(try PackageReference(parsing: argument), force: force, context: context)
+    }
+
+    /// Registers `<source tree>/<name>-<version>` of `reference` (under the root, whatever the current directory).
+    public static func add(_ reference: PackageReference, force: Bool, context: LifecycleContext) async throws(LifecycleError) -> Added {
+        guard let version = reference.version else { throw .noSource(reference.description) }
+        let directory = context.root.resolve(FilePath(context.settings.sourceTree)).appending("\(reference.name)-\(version)")
+        guard FileTree.isDirectory(directory) else { throw .noSource(reference.description) }
+        return try await register(directory, named: (reference.name, version), force: force, context: context)
+    }
+
+    /// Registers the source in `directory`, copied into the source tree unless it is there.
+    private static func register(
+        _ directory: FilePath, named: (name: String, version: String)?, force: Bool, context: LifecycleContext
+    ) async throws(LifecycleError) -> Added {
+        let sourceTree = context.root.resolve(FilePath(context.settings.sourceTree))
         guard FileTree.exists(directory.appending("dkms.conf")) else { throw .missingManifest(directory: directory.string) }
         let manifest = try await context.manifest(
             source: directory, release: "", arch: "", kernelSourceDirectory: "", dkmsTree: context.state.tree.directory.string,
@@ -92,7 +100,7 @@ public enum Registration {
         }
         let source = context.root.resolve(FilePath(context.settings.sourceTree)).appending("\(reference.name)-\(version)")
         guard FileTree.exists(source.appending("dkms.conf")) else { return nil }
-        return try await add("\(reference.name)/\(version)", force: false, workingDirectory: "/", context: context)
+        return try await add(reference, force: false, context: context)
     }
 
     /// Copies `source` to `target` (dotfiles included — DKMS's `*` glob drops them), through a temp directory

@@ -120,6 +120,13 @@ public struct StateTree: Sendable, Hashable {
     /// Where each kernel's headers digest is remembered with the stamp it was computed for (`.kernels/<release>`).
     public var kernelDigests: FilePath { directory.appending(".kernels") }
 
+    /// `.dkms-import/<name>/<version>`: that version of DKMS's tree was imported, and is never read again — it
+    /// outlives the package's own directory, so a version removed after its import is not adopted anew from DKMS's
+    /// stale tree.
+    public func dkmsImportMarker(_ name: String, _ version: String) -> FilePath {
+        directory.appending(".dkms-import").appending(name).appending(version)
+    }
+
     /// The log of the initramfs regenerations run for a kernel.
     public func initramfsLog(release: String) -> FilePath { directory.appending(".initramfs").appending("\(release).log") }
 

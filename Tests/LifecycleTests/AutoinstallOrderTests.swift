@@ -43,4 +43,16 @@ struct AutoinstallOrderTests {
         #expect(reasons["y"] == "BUILD_DEPENDS cycle: y → x → y")
         #expect(reasons["z"] == "BUILD_DEPENDS x is in a dependency cycle")
     }
+
+    /// What depends on a refused package is refused too, unless that package is installed already.
+    @Test func aRefusedDependencyTakesItsDependentsUnlessInstalled() {
+        let made = plan(
+            [(package("a"), ["absent"]), (package("b"), ["a"]), (package("c"), ["b"]), (package("d"), ["e"]), (package("e"), ["absent"])],
+            registered: ["a", "b", "c", "d", "e"], installed: ["e"])
+        #expect(made.waves.map { $0.map(\.name) } == [["d"]])
+        let reasons = refusals(made)
+        #expect(reasons["b"] == "BUILD_DEPENDS a cannot be built (see its result)")
+        #expect(reasons["c"] == "BUILD_DEPENDS b cannot be built (see its result)")
+        #expect(reasons["e"]?.hasPrefix("BUILD_DEPENDS absent is not registered") == true)
+    }
 }

@@ -61,13 +61,19 @@ import Testing
 
         try FileManager.default.removeItem(at: marker)
         #expect(try root.kmodmgr("uninstall", ["scripted/1.0", "-k", kernel]).status == 0)
-        #expect(log("post-remove").contains("post-remove: \(kernel)\n/etc is read-only"), "\(log("post-remove"))")
-        #expect(!FileManager.default.fileExists(atPath: "/etc/kmodmgr-post-remove-escaped"))
+        #expect(log("post-remove").contains("post-remove: \(kernel)\n/var/tmp is read-only"), "\(log("post-remove"))")
         #expect(try root.kmodmgr("install", ["scripted/1.0", "-k", kernel]).status == 0)
         #expect(
             log("pre-install").contains("pre-install: scripted 1.0 \(kernel) x86_64, uid 65534, in \(root.path)/usr/src/scripted-1.0"),
             "\(log("pre-install"))")
         #expect(log("post-install").contains("post-install: \(kernel)"), "\(log("post-install"))")
+
+        // A new build whose PRE_INSTALL fails leaves the installed one in place.
+        FileManager.default.createFile(atPath: marker.path, contents: nil)
+        #expect(try root.kmodmgr("build", ["scripted/1.0", "-k", kernel, "--force"]).status == 0)
+        #expect(try root.kmodmgr("install", ["scripted/1.0", "-k", kernel]).status == 1)
+        #expect(root.exists("lib/modules/\(kernel)/updates/kmodmgr/kmm_hello.ko"), "the installed module was taken out")
+        #expect(try root.kmodmgr("status", ["scripted/1.0"]).standardOutput.hasPrefix("scripted/1.0, \(kernel), x86_64: installed"))
     }
 }
 
@@ -176,6 +182,10 @@ extension DKMSBehaviourTests {
         #expect(try root.kmodmgr("remove", ["orphan/1.0", "--all-kernels"]).status == 0)
         let again = try root.kmodmgr("autoinstall", ["-k", kernel])
         #expect(again.status == 0, "\(again.standardOutput)\(again.standardError)")
+        let order = again.standardOutput.split(separator: "\n").filter { $0.contains(": installed") }.map {
+            $0.prefix(while: { $0 != "/" })
+        }
+        #expect(order == ["base", "top"], "\(again.standardOutput)")
     }
 }
 

@@ -90,12 +90,21 @@ import Testing
         let dkms = links.path("dkms").path
         try FileManager.default.createSymbolicLink(atPath: dkms, withDestinationPath: try kmodmgrBinary())
         try FileManager.default.createDirectory(at: ours.directory.path("etc/dkms"), withIntermediateDirectories: true)
-        try "# DKMS settings\nsign_file=\"/usr/lib/linux-kbuild-6.1/scripts/sign-file\"\nparallel_jobs=1\n".write(
+        try "# DKMS settings\nsign_file=\"/usr/lib/linux-kbuild-6.1/scripts/sign-file\"\nparallel_jobs=3\n".write(
             to: ours.directory.path("etc/dkms/framework.conf"), atomically: true, encoding: .utf8)
         let status = try run(dkms, ["status", "--root", ours.path])
         #expect(status.status == 0 && status.standardOutput.isEmpty)
         #expect(status.standardError.contains("/etc/dkms/framework.conf:2: sign_file is not honoured"), "\(status.standardError)")
         #expect(!status.standardError.contains("parallel_jobs"))
+        // parallel_jobs=3 takes effect: make runs with -j3 (by default, one job per CPU).
+        try RealDKMS(root: ours).placeSource("hello-1.0")
+        let kernel = ours.kernels.last!
+        #expect(try run(dkms, ["build", "-m", "hello", "-v", "1.0", "-k", kernel, "--root", ours.path]).status == 0)
+        let logs = ours.directory.path("var/lib/kmodmgr/hello/1.0/\(kernel)/x86_64/log")
+        let log = try String(
+            contentsOf: logs.appendingPathComponent(try #require(FileManager.default.contentsOfDirectory(atPath: logs.path).first)),
+            encoding: .utf8)
+        #expect(log.contains("make -j3 KERNELRELEASE=\(kernel)"), "\(log)")
     }
 
     func dropIn(_ arguments: [String], root: LifecycleRoot) throws -> ProcessResult {

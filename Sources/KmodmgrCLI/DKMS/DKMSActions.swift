@@ -186,15 +186,16 @@ struct DKMSActions {
         return 0
     }
 
-    /// DKMS 3.1's `generate_mok`: the key kmodmgr signs with, made if there is none.
+    /// DKMS 3.1's `generate_mok`: the key kmodmgr signs with, made only when discovery finds none at all (a
+    /// configured key that is missing is an error, never a reason to make another).
     private func generateKey() throws(LifecycleError) -> Int32 {
-        let location: SigningKeyLocation
-        if let found = try? KeyManagement.required(context: context) {
-            location = found
-        } else {
-            location = try KeyManagement.generate(root: root, commonName: "kmodmgr module signing key")
+        do {
+            let location = try KeyManagement.required(context: context)
+            Output.write("Signing key: \(location.key)\nPublic certificate (MOK): \(location.certificate)\n")
+        } catch .noSigningKey {
+            _ = try KeyManagement.generate(commonName: KeyManagement.defaultCommonName, replacing: false, context: context)
+            Output.write("Signing key: \(SigningKeyDiscovery.ownKey)\nPublic certificate (MOK): \(SigningKeyDiscovery.ownCertificate)\n")
         }
-        Output.write("Signing key: \(location.key)\nPublic certificate (MOK): \(location.certificate)\n")
         return 0
     }
 

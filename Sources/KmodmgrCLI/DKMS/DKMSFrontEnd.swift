@@ -52,20 +52,16 @@ enum DKMSFrontEnd {
         exit(status)
     }
 
-    /// kmodmgr's context under the root, with what DKMS's framework.conf sets that kmodmgr.conf leaves alone; each
-    /// setting kmodmgr does not honour is named once.
+    /// kmodmgr's context under the root (which applies what DKMS's framework.conf sets that kmodmgr has); each
+    /// setting there kmodmgr does not honour is named once.
     private static func makeContext(_ line: DKMSCommandLine) throws(LifecycleError) -> LifecycleContext {
         let root = Root(FilePath(line.root ?? "/"), workingDirectory: ProcessEnvironment.currentDirectory)
-        let diagnostics = StandardErrorDiagnostics()
-        let plain = try LifecycleContext(root: root, diagnostics: diagnostics)
-        let framework = DKMSFramework.read(root: root)
-        for setting in framework.settings {
+        for setting in DKMSFramework.read(root: root).settings {
             if case .ignored(let why) = DKMSFramework.meaning(of: setting) {
                 Output.note("\(setting.file):\(setting.line): \(setting.key) is not honoured: \(why)")
             }
         }
-        var context = LifecycleContext(
-            root: root, settings: framework.applied(to: plain.settings), diagnostics: diagnostics, buildIdentity: plain.buildIdentity)
+        var context = try LifecycleContext(root: root, diagnostics: StandardErrorDiagnostics())
         context.reportsSteps = line.verbose
         return context
     }

@@ -29,8 +29,7 @@ struct DKMSPackageHook {
             return 0
         }
         do {
-            let added = try await Registration.add(
-                "\(name)/\(version)", force: true, workingDirectory: "/", context: context)
+            let added = try await Registration.add(PackageReference(name: name, version: version), force: true, context: context)
             Output.write("\(added.name)/\(added.version): added (source \(added.source))\n")
         } catch {
             Output.error("common.postinst: \(error.description)")

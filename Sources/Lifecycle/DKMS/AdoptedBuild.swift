@@ -102,8 +102,8 @@ struct AdoptedBuild {
         return modules
     }
 
-    /// A module file of DKMS's tree as a plain ELF image: a regular file (links are not followed blindly: it is read
-    /// bounded and non-blocking), decompressed.
+    /// A module file of DKMS's tree (root's) as a plain ELF image: read bounded and without blocking, a regular file
+    /// only, decompressed.
     private static func moduleImage(_ file: FilePath) throws(SystemError) -> [UInt8] {
         let bytes: [UInt8]
         do {

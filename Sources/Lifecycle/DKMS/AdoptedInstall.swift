@@ -11,23 +11,29 @@ import SystemSupport
 #endif
 
 extension AdoptedBuild {
-    /// The directories below `lib/modules/<kver>` DKMS installs into, in the order it is looked for: Debian's,
+    /// The directories below `lib/modules/<kver>` DKMS installs into, in the order they are looked in: Debian's,
     /// Ubuntu's and Arch's (`updates/dkms`), then the module's own `DEST_MODULE_LOCATION` (what DKMS uses where the
-    /// distribution has no rule), then Fedora's and SUSE's.
+    /// distribution has no rule), then Fedora's and SUSE's — never the kernel's own `kernel/` tree.
     static func installDirectories(of declaration: ModuleDeclaration) -> [String] {
         var directories = [String]()
         for directory in ["updates/dkms", String(declaration.destLocation.drop { $0 == "/" }), "extra", "updates"]
-        where !directory.isEmpty && !directories.contains(directory) {
+        where !directory.isEmpty && directory != "kernel" && !directory.hasPrefix("kernel/") && !directories.contains(directory) {
             directories.append(directory)
         }
         return directories
     }
 
     /// Where DKMS installed `declaration`'s module for this kernel: the directory below `lib/modules/<kver>` and the
-    /// file on this machine.
+    /// file on this machine. DKMS copies its built file as it is, so only a file with exactly those bytes is DKMS's;
+    /// a same-named module of another origin there is not adopted (uninstall would delete it).
     private func installedFile(of declaration: ModuleDeclaration, in moduleDirectory: FilePath) -> (String, FilePath)? {
+        guard let built = dkms.builtModule(declaration.destName), let builtDigest = try? ContentHash.of(file: built) else { return nil }
         for directory in Self.installDirectories(of: declaration) {
-            if let file = DKMSTree.moduleFile(declaration.destName, in: moduleDirectory.appending(directory)) { return (directory, file) }
+            if let file = DKMSTree.moduleFile(declaration.destName, in: moduleDirectory.appending(directory)),
+                (try? ContentHash.of(file: file)) == builtDigest
+            {
+                return (directory, file)
+            }
         }
         return nil
     }
@@ -114,9 +120,16 @@ extension AdoptedBuild {
         let relative = location.isEmpty ? fileName : "\(location)/\(fileName)"
         let backup = context.state.tree.displacedBackup(
             package.name, package.version, release: dkms.release, arch: dkms.arch, relativePath: relative)
+        let bytes: [UInt8]
         do {
+            bytes = try BoundedFileRead.read(original, limit: BuildResultStore.moduleSizeLimit)
+        } catch {
+            throw .system(SystemError("read DKMS's original module (\(error)) at", path: original, errno: .invalidArgument))
+        }
+        do throws(SystemError) {
+            // Written whole or not at all (a killed import is run again): never a half copy under the name.
             try FileTree.makeDirectories(backup.removingLastComponent())
-            try FileTree.copyFile(original, to: backup)
+            try AtomicFile.write(bytes, to: backup)
             return DisplacedModule(
                 name: module,
                 original: context.root.systemPath(of: context.root.moduleDirectory(release: dkms.release).appending(relative)),

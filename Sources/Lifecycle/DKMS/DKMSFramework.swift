@@ -1,8 +1,9 @@
 import SystemPackage
 import SystemSupport
 
-/// DKMS's own settings, `/etc/dkms/framework.conf` and `/etc/dkms/framework.conf.d/*.conf`, as the drop-in `dkms`
-/// reads them: an admin who set something there for DKMS keeps it where kmodmgr has the same thing, and is told
+/// DKMS's own settings, `/etc/dkms/framework.conf` and `/etc/dkms/framework.conf.d/*.conf`: an admin who set
+/// something there for DKMS keeps it where kmodmgr has the same thing (every command applies it under what
+/// kmodmgr.conf sets, so that the kernel hooks sign with the key DKMS signed with), and the drop-in `dkms` says
 /// where it has not. DKMS sources these files with bash; here they are read as `key=value` lines (quotes taken
 /// off, `#` comments skipped) and never run — a line that needs a shell is named as such.
 public struct DKMSFramework: Sendable, Equatable {
@@ -50,14 +51,17 @@ public struct DKMSFramework: Sendable, Equatable {
         return DKMSFramework(settings: settings)
     }
 
-    /// The last value set for `key`.
-    public func value(_ key: String) -> String? { settings.last { $0.key == key }?.value }
+    /// The last value set for `key`, when kmodmgr honours it (`meaning(of:)`).
+    public func value(_ key: String) -> String? {
+        settings.last { $0.key == key }.flatMap { Self.meaning(of: $0) == .honoured ? $0.value : nil }
+    }
 
     /// What kmodmgr makes of `setting`.
     public static func meaning(of setting: Setting) -> Meaning {
-        if setting.value.contains("$(") || setting.value.contains("`") {
-            return .ignored("it needs a shell, and kmodmgr does not run framework.conf")
+        if setting.value.contains("$") || setting.value.contains("`") {
+            return .ignored("its value needs a shell, and kmodmgr does not run framework.conf")
         }
+        if setting.value.hasPrefix("pkcs11:") { return .ignored("kmodmgr signs with key files, not PKCS#11 tokens") }
         switch setting.key {
         case "autoinstall_all_kernels", "parallel_jobs", "mok_signing_key", "mok_certificate": return .honoured
         case "sign_file": return .ignored("kmodmgr signs in-process, byte for byte as sign-file does")
@@ -76,7 +80,7 @@ public struct DKMSFramework: Sendable, Equatable {
         var settings = settings
         if settings.jobs == 0, let jobs = value("parallel_jobs").flatMap(Int.init), jobs > 0 { settings.jobs = jobs }
         if settings.signingKey == nil && settings.signingCertificate == nil, let key = value("mok_signing_key"),
-            let certificate = value("mok_certificate"), !key.hasPrefix("pkcs11:")
+            let certificate = value("mok_certificate")
         {
             settings.signingKey = FilePath(key)
             settings.signingCertificate = FilePath(certificate)

@@ -21,8 +21,8 @@ import SystemSupport
 ///
 /// Every step is a commit of one record, each written atomically after what it names is on disk, and a step that
 /// is already done is skipped: an import interrupted anywhere is finished by running it again. A version whose
-/// import finished is marked (`<state>/<name>/<version>/imported-from-dkms`) and never looked at again: DKMS's tree
-/// goes stale as soon as kmodmgr uninstalls or removes what it imported. Nothing under `lib/modules` changes, so no
+/// import finished is marked (`StateTree.dkmsImportMarker`) and never looked at again, even once removed: DKMS's
+/// tree goes stale as soon as kmodmgr uninstalls or removes what it imported. Nothing under `lib/modules` changes, so no
 /// index needs rebuilding.
 public enum DKMSImport {
     /// What the import did with one (package, kernel) DKMS had, or with a package it had no build of.
@@ -62,7 +62,7 @@ public enum DKMSImport {
         func entry(_ release: String, _ arch: String, _ outcome: Outcome) -> Entry {
             Entry(package: label, release: release, arch: arch, outcome: outcome)
         }
-        let marker = context.state.tree.package(dkms.name, dkms.version).appending(importedMarker)
+        let marker = context.state.tree.dkmsImportMarker(dkms.name, dkms.version)
         if FileTree.exists(marker) { return [entry("", "", .alreadyKnown)] }
         let package: PackageRecord
         var entries = [Entry]()
@@ -85,6 +85,7 @@ public enum DKMSImport {
         }
         if !entries.contains(where: { if case .skipped = $0.outcome { true } else { false } }) {
             do {
+                try FileTree.makeDirectories(marker.removingLastComponent())
                 try AtomicFile.write(Array("imported from \(dkms.source)\n".utf8), to: marker)
             } catch {
                 entries.append(entry("", "", .skipped(error.description)))
@@ -92,9 +93,6 @@ public enum DKMSImport {
         }
         return entries
     }
-
-    /// The file that says a version's import is finished.
-    static let importedMarker = "imported-from-dkms"
 
     /// The package's registration: kmodmgr's own if it has one, else DKMS's source (each build's import checks that
     /// its dkms.conf declares this name and version).

@@ -51,14 +51,25 @@ struct DKMSTree {
                 let sourceLink = package.appending(version).appending("source")
                 // Not added (original_module, a leftover): skipped. DKMS writes absolute links; one made by a DKMS run
                 // with `--sourcetree` inside a root names the root's own path, which systemPath(of:) takes off.
-                guard let target = try? FileTree.readLink(sourceLink) else { continue }
-                versions.append(
-                    Version(
-                        name: name, version: version, source: root.systemPath(of: FilePath(target)),
-                        builds: Self.builds(of: package, version: version)))
+                guard let target = try? FileTree.readLink(sourceLink), let source = Self.source(target, of: sourceLink, root: root)
+                else { continue }
+                versions.append(Version(name: name, version: version, source: source, builds: Self.builds(of: package, version: version)))
             }
         }
         self.versions = versions
+    }
+
+    /// The source a `source` link names, as the managed system sees it: an absolute target as it is (the root's own
+    /// path taken off), a relative one against the link's directory; nil for one that leads out of the root.
+    private static func source(_ target: String, of link: FilePath, root: Root) -> String? {
+        let path = FilePath(target)
+        if path.isAbsolute {
+            let system = FilePath(root.systemPath(of: path)).lexicallyNormalized()
+            return system.components.contains(where: { $0.kind == .parentDirectory }) ? nil : system.string
+        }
+        let resolved = link.removingLastComponent().pushing(path).lexicallyNormalized()
+        guard resolved.starts(with: root.resolve("/")) else { return nil }
+        return root.systemPath(of: resolved)
     }
 
     private static func builds(of package: FilePath, version: String) -> [Build] {
