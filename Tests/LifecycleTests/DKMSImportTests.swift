@@ -8,11 +8,7 @@ import Testing
 /// overrode.
 @Suite struct DKMSImportTests {
     @Test func whatDKMSInstalledIsAdoptedWithoutAFileMovedAndUninstallsAsKmodmgrs() throws {
-        let root = try LifecycleRoot()
-        let kernel = try root.kernelWithModules()
-        let other = root.kernels.first { $0 != kernel }!
-        let inTree = try root.snapshot(try root.populateInTree(kernel))
-        let dkms = try RealDKMS.managing(root, kernel: kernel, other: other)
+        let (root, kernel, other, inTree, dkms) = try RealDKMS.managedRoot()
         let before = try dkms.statusTriples()
         #expect(before.contains("shadow/1.0 \(kernel) installed") && before.contains("multi/2.0 \(kernel) built"), "\(before)")
         let files = try root.checksums(under: "lib/modules")
@@ -81,6 +77,18 @@ import Testing
 }
 
 extension RealDKMS {
+    /// A root with in-tree modules for its newest kernel with a module tree (`kernel`; `other` is another kernel with
+    /// headers), which DKMS manages as `managing` leaves it.
+    static func managedRoot() throws -> (
+        root: LifecycleRoot, kernel: String, other: String, inTree: [String: [UInt8]], dkms: RealDKMS
+    ) {
+        let root = try LifecycleRoot()
+        let kernel = try root.kernelWithModules()
+        let other = root.kernels.first { $0 != kernel }!
+        let inTree = try root.snapshot(try root.populateInTree(kernel))
+        return (root, kernel, other, inTree, try managing(root, kernel: kernel, other: other))
+    }
+
     /// DKMS managing three packages in `root`: hello installed for both kernels, shadow (named like the in-tree
     /// dummy.ko) installed for `kernel`, multi built for `kernel` only.
     static func managing(_ root: LifecycleRoot, kernel: String, other: String) throws -> RealDKMS {
@@ -113,11 +121,7 @@ extension CrashSafetyTests {
     /// `import-dkms` killed at every step, from the same DKMS-managed root each time: running it again finishes it,
     /// and then everything agrees (state, files, index) and status equals `dkms status`.
     @Test func killedAtEveryStepOfADKMSImportARerunFinishesIt() throws {
-        let root = try LifecycleRoot()
-        let kernel = try root.kernelWithModules()
-        let other = root.kernels.first { $0 != kernel }!
-        let inTree = try root.snapshot(try root.populateInTree(kernel))
-        let dkms = try RealDKMS.managing(root, kernel: kernel, other: other)
+        let (root, kernel, _, inTree, dkms) = try RealDKMS.managedRoot()
         let before = try dkms.statusTriples()
         let kills = try killAtEveryPoint(
             of: ["import-dkms"], in: root, kernel: kernel, inTree: inTree,

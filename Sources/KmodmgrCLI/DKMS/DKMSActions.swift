@@ -114,17 +114,28 @@ struct DKMSActions {
         for kernel in kernels
         where line.kernelSourceDirectory == nil && KernelInventory.buildDirectory(release: kernel.release, root: root) == nil {
             throw DKMSRefusal(
-                message: "the headers of kernel \(kernel.release) cannot be found at /lib/modules/\(kernel.release)/build",
-                status: DKMSStatus.noHeaders)
+                message: "the headers of kernel \(kernel.release) cannot be found at /lib/modules/\(kernel.release)/build")
         }
         return kernels
     }
 
-    private func build() async throws(LifecycleError) -> Int32 {
-        if line.all { throw .invalidReference("--all is not allowed with build") }
+    /// What build and install share: `--all` refused (as DKMS refuses it), the package added first where DKMS would,
+    /// and the kernels, each with headers; nil after reporting a kernel without (DKMS 3.0.11's status 21).
+    private func buildTarget(_ action: DKMSCommandLine.Action) async throws(LifecycleError)
+        -> (reference: PackageReference, kernels: [KernelReference])?
+    {
+        if line.all { throw .invalidReference("--all is not allowed with \(action.rawValue)") }
         let reference = try await addedReference()
-        let kernels: [KernelReference]
-        do { kernels = try kernelsWithHeaders() } catch { return error.report() }
+        do {
+            return (reference, try kernelsWithHeaders())
+        } catch {
+            error.report()
+            return nil
+        }
+    }
+
+    private func build() async throws(LifecycleError) -> Int32 {
+        guard let (reference, kernels) = try await buildTarget(.build) else { return DKMSStatus.noHeaders }
         let results = try await Building.build(
             reference, releases: kernels.map(\.release), arches: Self.arches(kernels),
             kernelSourceDirectory: line.kernelSourceDirectory.map { ProcessEnvironment.absolute($0) }, force: line.force,
@@ -134,10 +145,7 @@ struct DKMSActions {
     }
 
     private func install() async throws(LifecycleError) -> Int32 {
-        if line.all { throw .invalidReference("--all is not allowed with install") }
-        let reference = try await addedReference()
-        let kernels: [KernelReference]
-        do { kernels = try kernelsWithHeaders() } catch { return error.report() }
+        guard let (reference, kernels) = try await buildTarget(.install) else { return DKMSStatus.noHeaders }
         let results = try await Installing.install(
             reference, releases: kernels.map(\.release), arches: Self.arches(kernels), force: line.force, context: context)
         InstallReport.print(results)
@@ -206,13 +214,9 @@ struct DKMSActions {
     }
 }
 
-/// A refusal of the drop-in's own, with DKMS's status for it.
+/// A kernel the drop-in refuses to build for (no headers: DKMS 3.0.11's status 21).
 struct DKMSRefusal: Error {
     let message: String
-    let status: Int32
 
-    func report() -> Int32 {
-        Output.error(message)
-        return status
-    }
+    func report() { Output.error(message) }
 }
