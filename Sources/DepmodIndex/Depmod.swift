@@ -74,14 +74,17 @@ public enum Depmod {
         let jobs: [IndexFile?] = (request.useCache ? [nil] : []) + IndexFile.allCases.filter { kept[$0] == nil }
         var made = jobs.parallelMap { job -> Made in
             guard let file = job else { return .cache(newCache.encoded()) }
-            return .file(file, Result { () throws(IndexFormatError) in try contents.bytes(of: file) })
+            let warnings = CollectingDiagnosticSink()
+            let bytes = Result { () throws(IndexFormatError) in try contents.reporting(to: warnings).bytes(of: file) }
+            return .file(file, bytes, warnings.diagnostics)
         }
         var files = [(file: IndexFile, contents: [UInt8])]()
         var pendingCache: PendingCache?
         for result in made {
             switch result {
             case .cache(let pending): pendingCache = pending
-            case .file(let file, let bytes):
+            case .file(let file, let bytes, let warnings):
+                for warning in warnings { sink.report(warning) }
                 do { files.append((file, try bytes.get())) } catch { throw .index(file, error) }
             }
         }
@@ -114,7 +117,8 @@ public enum Depmod {
 
     /// One product of the parallel phase.
     private enum Made {
-        case file(IndexFile, Result<[UInt8], IndexFormatError>)
+        /// A file's bytes (or why it could not be made) and the warnings made while making it.
+        case file(IndexFile, Result<[UInt8], IndexFormatError>, [Diagnostic])
         case cache(PendingCache)
     }
 

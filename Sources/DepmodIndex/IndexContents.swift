@@ -13,7 +13,15 @@ struct IndexContents {
     let builtinModinfo: [UInt8]?
     let layout: IndexLayout
     let warnDuplicates: Bool
-    let sink: any DiagnosticSink
+    var sink: any DiagnosticSink
+
+    /// The same contents reporting to `sink` instead: each file made in parallel collects its own warnings, passed on
+    /// in file order afterwards, so that depmod's output does not depend on which core finished first.
+    func reporting(to sink: any DiagnosticSink) -> IndexContents {
+        var copy = self
+        copy.sink = sink
+        return copy
+    }
 
     func bytes(of file: IndexFile) throws(IndexFormatError) -> [UInt8] {
         switch file {
