@@ -5,7 +5,7 @@ import Lifecycle
 struct AddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
-        abstract: "Register a module package: a source directory with a dkms.conf, or NAME/VERSION in /usr/src.",
+        abstract: "Register a module package: a source directory with a dkms.conf (or that dkms.conf), or NAME/VERSION in /usr/src.",
         discussion: """
             A directory elsewhere is copied to <root>/usr/src/NAME-VERSION (dotfiles included). The dkms.conf is \
             read as data; one that needs bash is evaluated by an unprivileged user (see kmodmgr(8)).
@@ -13,7 +13,7 @@ struct AddCommand: AsyncParsableCommand {
 
     @OptionGroup var options: LifecycleOptions
 
-    @Argument(help: ArgumentHelp("DIR (holding dkms.conf) or NAME/VERSION.", valueName: "DIR|NAME/VERSION"))
+    @Argument(help: ArgumentHelp("DIR (holding dkms.conf), DIR/dkms.conf or NAME/VERSION.", valueName: "DIR|NAME/VERSION"))
     var source: String?
 
     @Option(name: .customShort("m"), help: ArgumentHelp("The package name (DKMS spelling).", valueName: "NAME"))

@@ -11,7 +11,8 @@ struct BuildCommand: AsyncParsableCommand {
         discussion: """
             Exit status: 0 when every kernel is built or already up to date, \(ExitStatus.skipped.rawValue) when every kernel was skipped \
             (BUILD_EXCLUSIVE_*, OBSOLETE_BY), \(ExitStatus.buildFailed.rawValue) when a build failed, 1 on other errors. A build is redone only \
-            when the source, the evaluated dkms.conf or the kernel headers changed (by content), or with --force.
+            when the source, the evaluated dkms.conf or the kernel headers changed (by content), or with --force. \
+            NAME/VERSION never added whose source is in /usr/src is added first, as DKMS does.
             """)
 
     @OptionGroup var options: LifecycleOptions

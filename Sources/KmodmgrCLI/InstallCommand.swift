@@ -15,6 +15,8 @@ struct InstallCommand: AsyncParsableCommand {
             /lib/modules/KVER/updates/kmodmgr/ (or each module's DEST_MODULE_LOCATION with install_location=manifest), \
             each kernel as one journaled transaction. A same-named module that the new one outranks in depmod's search \
             order is left in place (overridden); one it would tie with is moved aside and restored on uninstall. \
+            NAME/VERSION never added whose source is in /usr/src is added first, as DKMS does; an older version never \
+            replaces a newer one installed, unless --force. PRE_INSTALL and POST_INSTALL run around each kernel's install. \
             Exit status: 0 when every kernel is installed (or already was), \(ExitStatus.skipped.rawValue) when every kernel was skipped, \(ExitStatus.buildFailed.rawValue) when \
             a build failed, 1 when an install was refused or failed.
             """)

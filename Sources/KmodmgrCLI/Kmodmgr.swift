@@ -13,8 +13,10 @@ struct Kmodmgr: ParsableCommand {
             inspects modules (depmod, modinfo), says what is wrong with a kernel's build pipeline before make does \
             (doctor; every build runs the same checks first), checks before the kernel does that modules will load (verify), \
             loads and unloads them through libkmod (load, unload), signs what it installs for kernels that check \
-            signatures and signs it again after a key change (key, sign), and keeps initramfs images in step \
-            (initramfs); the kernel hooks its package installs run it when kernels come and go. Every mutating \
+            signatures and signs it again after a key change (key, sign), keeps initramfs images in step \
+            (initramfs), and adopts what DKMS built and installed (import-dkms); the kernel hooks its package installs \
+            run it when kernels come and go. Started as dkms (the kmodmgr-dkms package's /usr/sbin/dkms) or as \
+            'kmodmgr dkms ...', it takes DKMS's command line instead (dkms(8)). Every mutating \
             command holds one lock and journals what it changes under /lib/modules, so a crash at any instant is \
             finished or undone by the next command. Options every command takes (--root, --verbose, -q, --no-wait) \
             may also come before its name.

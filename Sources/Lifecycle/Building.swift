@@ -160,18 +160,9 @@ struct KernelBuild {
             context.diagnostics.note("\(name)/\(version), \(kernel.release): \(module.name) left out (\(module.reason))")
         }
         let manifestJSON = try StoredManifest.encode(manifest, label: "\(name)/\(version)")
-        let sourceFingerprints: (digest: String, stamp: String)
-        do {
-            sourceFingerprints = try ContentHash.digestAndStamp(tree: source)
-        } catch {
-            throw .system(error)
-        }
-        var record = BuildRecord(
-            state: .skipped, build: StateStore.newBuildIdentifier(), time: 0, elapsedSeconds: 0, reason: nil,
-            sourceDigest: sourceFingerprints.digest, manifestDigest: ContentHash.of(manifestJSON),
-            headersDigest: kernel.headersDigest, modules: [], evaluation: manifest.evaluation.rawValue)
-        record.sourceStamp = sourceFingerprints.stamp
-        record.headersStamp = kernel.headersStamp
+        var record = try BuildRecord.fingerprinted(
+            state: .skipped, source: source, manifest: manifest, manifestJSON: manifestJSON, headersDigest: kernel.headersDigest,
+            headersStamp: kernel.headersStamp)
 
         let everyModuleLeftOut =
             manifest.modules.isEmpty

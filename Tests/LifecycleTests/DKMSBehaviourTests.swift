@@ -68,11 +68,7 @@ extension DKMSBehaviourTests {
         let kernel = root.kernels.last!
         let work = try TemporaryDirectory()
         let source = work.path("named-1.0")
-        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
-        for file in ["Kbuild", "kmm_hello.c"] {
-            try FileManager.default.copyItem(
-                atPath: testPackage("hello-1.0") + "/" + file, toPath: source.appendingPathComponent(file).path)
-        }
+        try copyHelloModuleSource(into: source)
         try """
         PACKAGE_NAME="named"
         PACKAGE_VERSION="1.0"

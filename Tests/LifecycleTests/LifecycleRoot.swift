@@ -71,3 +71,12 @@ final class LifecycleRoot: @unchecked Sendable {
 func testPackage(_ name: String) -> String {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Packages/\(name)").path
 }
+
+/// hello's module source (Kbuild, kmm_hello.c) copied into `directory` (made if needed): a package the test writes
+/// a dkms.conf for, without a second copy of the module in Packages/.
+func copyHelloModuleSource(into directory: URL) throws {
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    for file in ["Kbuild", "kmm_hello.c"] {
+        try FileManager.default.copyItem(atPath: testPackage("hello-1.0") + "/" + file, toPath: directory.appendingPathComponent(file).path)
+    }
+}

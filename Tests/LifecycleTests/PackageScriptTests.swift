@@ -12,10 +12,7 @@ import Testing
         let work = try TemporaryDirectory()
         let source = work.path("scripted-1.0")
         try FileManager.default.copyItem(atPath: testPackage("scripted-1.0"), toPath: source.path)
-        for file in ["Kbuild", "kmm_hello.c"] {
-            try FileManager.default.copyItem(
-                atPath: testPackage("hello-1.0") + "/" + file, toPath: source.appendingPathComponent(file).path)
-        }
+        try copyHelloModuleSource(into: source)
         try root.kmodmgr("add", [source.path])
         let log = { (script: String) in (try? root.read("var/lib/kmodmgr/scripted/1.0/log/\(script)-\(kernel)-x86_64.log")) ?? "" }
         let marker = root.directory.path("usr/src/scripted-1.0/fail-pre-install")

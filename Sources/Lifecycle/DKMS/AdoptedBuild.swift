@@ -37,20 +37,12 @@ struct AdoptedBuild {
                 file: source.appending("dkms.conf").string, declared: "\(manifest.name)/\(manifest.version)", expected: label)
         }
         let manifestJSON = try StoredManifest.encode(manifest, label: label)
-        let fingerprints: (digest: String, stamp: String)
-        do {
-            fingerprints = try ContentHash.digestAndStamp(tree: source)
-        } catch {
-            throw .system(error)
-        }
         // Without the kernel's headers (removed since DKMS built) the build stays usable for uninstall; status then
         // calls it stale, which it is: it could not be made again.
-        var record = BuildRecord(
-            state: .built, build: StateStore.newBuildIdentifier(), time: Int(time(nil)), elapsedSeconds: 0,
-            reason: nil, sourceDigest: fingerprints.digest, manifestDigest: ContentHash.of(manifestJSON),
-            headersDigest: kernel?.headersDigest ?? "", modules: [], evaluation: manifest.evaluation.rawValue)
-        record.sourceStamp = fingerprints.stamp
-        record.headersStamp = kernel?.headersStamp ?? ""
+        var record = try BuildRecord.fingerprinted(
+            state: .built, source: source, manifest: manifest, manifestJSON: manifestJSON,
+            headersDigest: kernel?.headersDigest ?? "", headersStamp: kernel?.headersStamp ?? "")
+        record.time = Int(time(nil))
         record.modules = try storeModules(manifest, manifestJSON: manifestJSON, build: record.build)
         copyLog(build: record.build)
         do {
